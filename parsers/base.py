@@ -1,0 +1,111 @@
+"""The contract between parsers and the warehouse: canonical frames and the parse result.
+
+Every parser turns one input file into a `ParsedFile`: a few polars frames whose names and
+columns match the warehouse tables (without `athlete_id` and `file_id`, which the loader adds
+because only it knows them). Parsers never touch DuckDB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+UTC_US = pl.Datetime("us", "UTC")
+
+#: Canonical frame schemas, keyed by the warehouse table they load into.
+#: A parser may return any subset of these; columns must match names and dtypes exactly
+#: (use `conform`). `athlete_id` is optional: a long CSV may name the athlete per row.
+CANONICAL: dict[str, dict[str, pl.DataType]] = {
+    # one heart-rate sample; context: monitoring | activity | sleep
+    "heart_rate": {"ts": UTC_US, "bpm": pl.Int16, "context": pl.String},
+    # one beat-to-beat interval, ts = time of the beat that ends it
+    "rr_intervals": {"ts": UTC_US, "rr_ms": pl.Float64},
+    # one device 5-minute HRV (RMSSD) value, e.g. FIT 371 hrv_value
+    "hrv_samples": {"ts": UTC_US, "rmssd_ms": pl.Float64},
+    # one sleep stage interval: awake | light | deep | rem | asleep | unmeasurable
+    "sleep_stages": {"start_ts": UTC_US, "end_ts": UTC_US, "stage": pl.String},
+    # one training session
+    "activities": {
+        "start_ts": UTC_US,
+        "duration_s": pl.Float64,
+        "sport": pl.String,
+        "sub_sport": pl.String,
+        "avg_hr": pl.Float64,
+        "max_hr": pl.Float64,
+        "distance_m": pl.Float64,
+    },
+    # a vendor-computed nightly value; `night` may be null when only `ts` is known: the
+    # loader then takes the local date of `ts` in the athlete's time zone.
+    "device_summaries": {
+        "night": pl.Date,
+        "ts": UTC_US,
+        "metric": pl.String,
+        "value": pl.Float64,
+        "vendor": pl.String,
+    },
+    # a self-reported day (scores as given, typically 1-10)
+    "wellness": {
+        "day": pl.Date,
+        "fatigue": pl.Float64,
+        "mood": pl.Float64,
+        "motivation": pl.Float64,
+        "stress": pl.Float64,
+        "soreness": pl.Float64,
+        "sleep_quality": pl.Float64,
+    },
+    "lab_results": {"day": pl.Date, "marker": pl.String, "value": pl.Float64, "unit": pl.String},
+}
+
+#: Contexts of a heart-rate sample.
+HR_CONTEXTS = ("monitoring", "activity", "sleep")
+#: Sleep stages as DESIGN.md §4 names them.
+SLEEP_STAGES = ("awake", "light", "deep", "rem", "asleep", "unmeasurable")
+
+
+class ParseError(Exception):
+    """The file cannot be read at all: the loader records it as `quarantined` with this text.
+
+    The message must say what is wrong in words a person can act on, e.g.
+    "not a FIT file: header signature is b'XXXX', expected b'.FIT'".
+    """
+
+
+@dataclass
+class ParsedFile:
+    """What one parser made of one file."""
+
+    format: str  # fit | gpx | csv_long | wellness_csv | ...
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    vendor: str | None = None  # garmin, wahoo, apple, ...
+    device: str | None = None  # e.g. "garmin vivosmart_4"
+    #: UTC offset in seconds seen in the file itself (FIT monitoring_info.local_timestamp)
+    utc_offset_s: int | None = None
+    #: damage found: the file decoded only partly. Non-empty -> status `partial`.
+    problems: list[str] = field(default_factory=list)
+    #: impossible values dropped, by reason, e.g. {"hr_out_of_range": 3}
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    def rows(self) -> dict[str, int]:
+        return {name: frame.height for name, frame in self.frames.items()}
+
+
+def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Cast and order `frame` to the canonical schema of `table`; missing columns become null.
+
+    An optional `athlete_id` column is kept (first) when present.
+    """
+    schema = CANONICAL[table]
+    cols = []
+    if "athlete_id" in frame.columns:
+        cols.append(pl.col("athlete_id").cast(pl.String))
+    for name, dtype in schema.items():
+        if name in frame.columns:
+            cols.append(pl.col(name).cast(dtype))
+        else:
+            cols.append(pl.lit(None, dtype=dtype).alias(name))
+    return frame.select(cols)
+
+
+def empty(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=CANONICAL[table])
