@@ -1,0 +1,238 @@
+"""The `herstel` command line: a thin layer over the flows and the warehouse read helpers.
+
+Exit status (DESIGN.md §6): 0 every file accounted for, 1 a run failure, 2 a usage error.
+Prefect is imported only by the commands that run flows, so `rules` and `flags` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flows import prefect_env
+
+app = typer.Typer(
+    help="herstel: watch exports -> DuckDB -> nightly recovery markers -> warning flags.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="DuckDB file (default: $HERSTEL_DB, else ./herstel.duckdb)"),
+]
+SinceOption = Annotated[
+    str | None, typer.Option("--since", help="Only days from this date (YYYY-MM-DD)")
+]
+SEVERITY_STYLE = {"warning": "bold red", "watch": "yellow", "info": "cyan"}
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-25") from None
+
+
+def _print_outcomes(outcomes: list) -> None:
+    counts: dict[tuple[str, str], int] = {}
+    for o in outcomes:
+        key = (o.format or "-", o.status)
+        counts[key] = counts.get(key, 0) + 1
+    table = Table(title=f"{len(outcomes)} files")
+    for col in ("format", "status", "files"):
+        table.add_column(col)
+    for (fmt, status), n in sorted(counts.items()):
+        table.add_row(fmt, status, str(n))
+    console.print(table)
+    bad = [o for o in outcomes if o.status in ("quarantined", "partial")]
+    if bad:
+        problems = Table(title="Files that need a look")
+        for col in ("file", "status", "reason"):
+            problems.add_column(col, overflow="fold")
+        for o in bad:
+            problems.add_row(o.path, o.status, o.reason or "")
+        console.print(problems)
+
+
+def _print_flags(frame, lang: str = "en") -> None:
+    if frame.height == 0:
+        console.print("No flags.")
+        return
+    table = Table()
+    for col in ("athlete", "day", "rule", "severity", "message"):
+        table.add_column(col, overflow="fold")
+    message = "message_nl" if lang == "nl" else "message"
+    for row in frame.iter_rows(named=True):
+        style = SEVERITY_STYLE.get(row["severity"], "")
+        table.add_row(
+            row["athlete_id"],
+            str(row["day"]),
+            row["rule_id"],
+            f"[{style}]{row['severity']}[/]",
+            row[message],
+        )
+    console.print(table)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or study folders", exists=True)],
+    db: DbOption = None,
+    athlete: Annotated[
+        str | None, typer.Option(help="All files belong to this athlete (else: one folder each)")
+    ] = None,
+    tz: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Europe/Amsterdam")] = None,
+    fit_engine: Annotated[str, typer.Option(help="fast or fitparse (the reference)")] = "fast",
+    verbose: bool = False,
+) -> None:
+    """Load files into the warehouse; every file ends loaded, partial, duplicate or quarantined."""
+    if fit_engine not in ("fast", "fitparse"):
+        raise typer.BadParameter("--fit-engine must be fast or fitparse")
+    _check_zone(tz)
+    prefect_env.configure(verbose)
+    from flows.ingest import ingest as ingest_flow
+
+    outcomes = ingest_flow([str(p) for p in paths], db, athlete, tz, fit_engine)
+    _print_outcomes(outcomes)
+
+
+def _check_zone(tz: str | None) -> None:
+    if tz is None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise typer.BadParameter(f"{tz!r} is not an IANA time zone") from None
+
+
+@app.command()
+def nightly(
+    db: DbOption = None,
+    since: SinceOption = None,
+    rebuild: Annotated[bool, typer.Option(help="Recompute every athlete")] = False,
+    verbose: bool = False,
+) -> None:
+    """Compute nightly metrics and flags for athletes with new data; print new warnings."""
+    prefect_env.configure(verbose)
+    from flows.nightly import nightly as nightly_flow
+
+    summary = nightly_flow(db, _date(since), rebuild)
+    console.print(f"{len(summary.athletes)} athletes recomputed: {summary.rows}")
+    if summary.new_flags is not None and summary.new_flags.height:
+        console.print("New flags:")
+        _print_flags(summary.new_flags)
+
+
+@app.command()
+def flags(
+    db: DbOption = None,
+    athlete: Annotated[str | None, typer.Option(help="Only this athlete")] = None,
+    since: SinceOption = None,
+    format: Annotated[str, typer.Option(help="table, csv or json")] = "table",
+    lang: Annotated[str, typer.Option(help="en or nl")] = "en",
+) -> None:
+    """List raised flags."""
+    from warehouse.db import connect
+    from warehouse.read import flags as read_flags
+
+    con = connect(db, read_only=True)
+    try:
+        frame = read_flags(con, athlete, _date(since))
+    finally:
+        con.close()
+    if format == "csv":
+        sys.stdout.write(frame.write_csv())
+    elif format == "json":
+        sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False) + "\n")
+    elif format == "table":
+        _print_flags(frame, lang)
+    else:
+        raise typer.BadParameter("--format must be table, csv or json")
+
+
+@app.command()
+def rules() -> None:
+    """The rule catalogue: ids, severities, thresholds and their sources."""
+    from rules.catalogue import load_ruleset
+
+    ruleset = load_ruleset()
+    table = Table(title=f"herstel ruleset {ruleset.version}")
+    for col in ("rule", "severity", "when", "source"):
+        table.add_column(col, overflow="fold")
+    for rule in ruleset.rules.values():
+        for level in rule.levels:
+            table.add_row(rule.id, level.severity, level.describe(), rule.source)
+    console.print(table)
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option(help="Where to write the demo warehouse")] = Path(
+        "herstel-demo.duckdb"
+    ),
+) -> None:
+    """Run the whole pipeline on the bundled sample study and print each athlete's flags."""
+    prefect_env.configure()
+    from flows.ingest import ingest as ingest_flow
+    from flows.nightly import nightly as nightly_flow
+    from sample_data import STUDY_DIR
+
+    for stale in (db, Path(f"{db}.wal")):
+        stale.unlink(missing_ok=True)
+    console.print(f"Ingesting the sample study {STUDY_DIR} into {db} ...")
+    _print_outcomes(ingest_flow([str(STUDY_DIR)], str(db)))
+    summary = nightly_flow(str(db))
+    console.print(f"Nightly run: {summary.rows}")
+    _print_flags(summary.new_flags)
+    console.print(f"Explore it: duckdb -readonly {db}  or  herstel flags --db {db}")
+
+
+@app.command()
+def serve(
+    cron: Annotated[str, typer.Option(help="When the nightly flow runs")] = "0 4 * * *",
+    db: DbOption = None,
+) -> None:
+    """Run the nightly flow on a schedule as a Prefect deployment (starts a local server)."""
+    prefect_env.configure()
+    from flows.serve import serve_nightly
+
+    serve_nightly(cron, db)
+
+
+@app.command()
+def forget(
+    athlete: Annotated[str, typer.Option(help="The athlete to remove")],
+    db: DbOption = None,
+) -> None:
+    """Remove every trace of one athlete from the warehouse."""
+    from warehouse.db import connect
+    from warehouse.write import forget_athlete
+
+    con = connect(db)
+    try:
+        removed = forget_athlete(con, athlete)
+        con.execute("CHECKPOINT").fetchall()
+    finally:
+        con.close()
+    console.print(f"Removed {sum(removed.values())} rows of {athlete}.")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    try:
+        app()
+    except Exception as exc:  # exit 1: a run failure, said plainly
+        console.print(f"[red]herstel failed:[/] {exc}")
+        raise SystemExit(1) from exc

@@ -1,0 +1,85 @@
+"""Finding the input files of an ingest, and whose they are.
+
+A study folder holds one sub-folder per athlete (the folder name is the athlete id) and,
+optionally, `athletes.csv` (athlete_id, time_zone, birth_year, sex, hr_max). With `--athlete`,
+every file given belongs to that athlete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from parsers.base import ParseError
+
+#: The optional per-study athletes file, at the root of a study folder.
+ATHLETES_FILE = "athletes.csv"
+ATHLETES_COLUMNS = {
+    "athlete_id": pl.String,
+    "time_zone": pl.String,
+    "birth_year": pl.Int32,
+    "sex": pl.String,
+    "hr_max": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: Path
+    athlete_id: str | None  # None: a stray file outside any athlete folder
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def discover(paths: list[Path], athlete: str | None = None) -> list[InputFile]:
+    """Every file under `paths` with its athlete: `athlete` if given, else its top folder."""
+    found: list[InputFile] = []
+    for root in paths:
+        if root.is_file():
+            found.append(InputFile(root, athlete))
+            continue
+        for path in _visible_files(root):
+            rel = path.relative_to(root)
+            if athlete is not None:
+                found.append(InputFile(path, athlete))
+            elif len(rel.parts) == 1:
+                if rel.name != ATHLETES_FILE:
+                    found.append(InputFile(path, None))
+            else:
+                found.append(InputFile(path, rel.parts[0]))
+    return found
+
+
+def athletes_files(paths: list[Path]) -> list[Path]:
+    return [p / ATHLETES_FILE for p in paths if (p / ATHLETES_FILE).is_file()]
+
+
+def read_athletes(path: Path) -> pl.DataFrame:
+    """The athletes file as a frame with the columns of `athletes` (missing ones null)."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except Exception as exc:  # polars raises several error types for bad CSV
+        raise ParseError(f"{path.name}: not a readable CSV ({exc})") from exc
+    frame = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+    if "athlete_id" not in frame.columns:
+        raise ParseError(f"{path.name}: needs a header with athlete_id (and time_zone, ...)")
+    return frame.select(
+        pl.col(c).str.strip_chars().cast(t, strict=False)
+        if c in frame.columns
+        else pl.lit(None, t).alias(c)
+        for c, t in ATHLETES_COLUMNS.items()
+    ).filter(pl.col("athlete_id").is_not_null())
+
+
+def content_id(data: bytes) -> str:
+    """A file's identity: the sha256 of its content, so a renamed copy is still the same file."""
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,318 @@
+"""The warehouse schema as versioned migrations, each table and column documented in place.
+
+The table and column names are the analyst contract (DESIGN.md §3): change them only with a new
+migration and a changelog note. Every column carries a `COMMENT ON`, so `duckdb_columns()`
+documents the schema and `docs/schema.md` is generated from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from warehouse.sql import run
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    comment: str
+    #: (column, SQL type, comment)
+    columns: tuple[tuple[str, str, str], ...]
+    primary_key: tuple[str, ...] = ()
+
+
+_ATHLETE = ("athlete_id", "VARCHAR NOT NULL", "Athlete id (folder name, --athlete, or pseudonym)")
+_FILE = ("file_id", "VARCHAR NOT NULL", "sha256 of the source file's content; joins files.file_id")
+_TS = ("ts", "TIMESTAMPTZ NOT NULL", "Time of the sample, UTC")
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "athletes",
+        "One row per athlete: the time zone that defines local days and nights, optional profile.",
+        (
+            ("athlete_id", "VARCHAR NOT NULL", "Athlete id"),
+            ("time_zone", "VARCHAR NOT NULL", "IANA time zone of local days and nights"),
+            (
+                "time_zone_source",
+                "VARCHAR NOT NULL",
+                "Where time_zone came from: option, athletes_file, fit_offset or default_utc",
+            ),
+            ("birth_year", "INTEGER", "Year of birth, optional"),
+            ("sex", "VARCHAR", "Sex as given (f / m), optional; used for TRIMP"),
+            ("hr_max", "DOUBLE", "Maximum heart rate in bpm, optional; used for TRIMP"),
+        ),
+        ("athlete_id",),
+    ),
+    Table(
+        "files",
+        "One row per input file ever seen (content + path), with the state it ended in and why.",
+        (
+            ("file_id", "VARCHAR NOT NULL", "sha256 of the file's content"),
+            ("path", "VARCHAR NOT NULL", "Path as given to ingest (inside an archive: zip!member)"),
+            ("athlete_id", "VARCHAR", "Athlete the file belongs to; null if none could be told"),
+            ("format", "VARCHAR", "Detected format: fit, gpx, csv_long, wellness_csv, ..."),
+            ("vendor", "VARCHAR", "Device maker or app, when the file says"),
+            ("device", "VARCHAR", "Device model, when the file says"),
+            ("size_bytes", "BIGINT NOT NULL", "File size in bytes"),
+            (
+                "status",
+                "VARCHAR NOT NULL",
+                "loaded | partial (damaged: data before the damage kept) | duplicate (same "
+                "content already loaded from another path) | quarantined (unreadable)",
+            ),
+            ("reason", "VARCHAR", "Why the file is partial, duplicate or quarantined"),
+            ("rows_heart_rate", "INTEGER", "Rows loaded into heart_rate"),
+            ("rows_rr_intervals", "INTEGER", "Rows loaded into rr_intervals"),
+            ("rows_hrv_samples", "INTEGER", "Rows loaded into hrv_samples"),
+            ("rows_sleep_stages", "INTEGER", "Rows loaded into sleep_stages"),
+            ("rows_activities", "INTEGER", "Rows loaded into activities"),
+            ("rows_device_summaries", "INTEGER", "Rows loaded into device_summaries"),
+            ("rows_wellness", "INTEGER", "Rows loaded into wellness"),
+            ("rows_lab_results", "INTEGER", "Rows loaded into lab_results"),
+            ("rows_dropped", "INTEGER", "Impossible values dropped (see dropped_reasons)"),
+            ("dropped_reasons", "VARCHAR", "JSON object: reason -> count of dropped values"),
+            ("ingested_at", "TIMESTAMPTZ NOT NULL", "When the file was recorded, UTC"),
+        ),
+        ("file_id", "path"),
+    ),
+    Table(
+        "heart_rate",
+        "One row per heart-rate sample from a watch, chest strap or app.",
+        (
+            _ATHLETE,
+            _TS,
+            ("bpm", "SMALLINT NOT NULL", "Heart rate in beats per minute"),
+            ("context", "VARCHAR NOT NULL", "monitoring (all-day), activity, or sleep"),
+            _FILE,
+        ),
+    ),
+    Table(
+        "rr_intervals",
+        "One row per beat-to-beat (RR) interval.",
+        (
+            _ATHLETE,
+            ("ts", "TIMESTAMPTZ NOT NULL", "Time of the beat that ends the interval, UTC"),
+            ("rr_ms", "DOUBLE NOT NULL", "Interval between two beats in milliseconds"),
+            _FILE,
+        ),
+    ),
+    Table(
+        "hrv_samples",
+        "One row per device-computed short-window HRV value (e.g. Garmin 5-minute RMSSD).",
+        (
+            _ATHLETE,
+            _TS,
+            ("rmssd_ms", "DOUBLE NOT NULL", "RMSSD of the window in milliseconds"),
+            _FILE,
+        ),
+    ),
+    Table(
+        "sleep_stages",
+        "One row per sleep-stage interval as the device scored it.",
+        (
+            _ATHLETE,
+            ("start_ts", "TIMESTAMPTZ NOT NULL", "Start of the interval, UTC"),
+            ("end_ts", "TIMESTAMPTZ NOT NULL", "End of the interval, UTC"),
+            ("stage", "VARCHAR NOT NULL", "awake | light | deep | rem | asleep | unmeasurable"),
+            _FILE,
+        ),
+    ),
+    Table(
+        "activities",
+        "One row per training session.",
+        (
+            _ATHLETE,
+            ("start_ts", "TIMESTAMPTZ NOT NULL", "Start of the session, UTC"),
+            ("duration_s", "DOUBLE", "Elapsed duration in seconds"),
+            ("sport", "VARCHAR", "Sport, FIT names (running, cycling, training, ...)"),
+            ("sub_sport", "VARCHAR", "Sub-sport, FIT names (strength_training, ...)"),
+            ("avg_hr", "DOUBLE", "Average heart rate in bpm"),
+            ("max_hr", "DOUBLE", "Maximum heart rate in bpm"),
+            ("distance_m", "DOUBLE", "Distance in metres"),
+            ("trimp", "DOUBLE", "Training impulse (set by the nightly run; see docs/metrics.md)"),
+            ("trimp_method", "VARCHAR", "How trimp was computed: edwards_hr or banister_avg_hr"),
+            _FILE,
+        ),
+    ),
+    Table(
+        "device_summaries",
+        "One row per vendor-computed nightly value (the device's own resting HR, HRV, sleep).",
+        (
+            _ATHLETE,
+            ("night", "DATE NOT NULL", "Local wake-up date the value belongs to"),
+            ("ts", "TIMESTAMPTZ", "Time stamp of the value in the file, UTC, when it has one"),
+            (
+                "metric",
+                "VARCHAR NOT NULL",
+                "resting_hr (bpm), hrv_rmssd_ms, hrv_sdnn_ms, sleep_hours, ...",
+            ),
+            ("value", "DOUBLE NOT NULL", "The value, in the unit the metric name gives"),
+            ("vendor", "VARCHAR", "Who computed it: garmin, whoop, oura, apple, ..."),
+            _FILE,
+        ),
+    ),
+    Table(
+        "wellness",
+        "One row per self-reported day (questionnaire scores as given, typically 1-10).",
+        (
+            _ATHLETE,
+            ("day", "DATE NOT NULL", "Local date of the answers"),
+            ("fatigue", "DOUBLE", "Fatigue score (higher = more tired)"),
+            ("mood", "DOUBLE", "Mood score (higher = better)"),
+            ("motivation", "DOUBLE", "Motivation score (higher = more motivated)"),
+            ("stress", "DOUBLE", "Stress score (higher = more stressed)"),
+            ("soreness", "DOUBLE", "Muscle soreness score (higher = more sore)"),
+            ("sleep_quality", "DOUBLE", "Perceived sleep quality (higher = better)"),
+            _FILE,
+        ),
+    ),
+    Table(
+        "lab_results",
+        "One row per blood value from a lab-results file.",
+        (
+            _ATHLETE,
+            ("day", "DATE NOT NULL", "Date the blood was drawn"),
+            ("marker", "VARCHAR NOT NULL", "ferritin, cortisol, ..."),
+            ("value", "DOUBLE NOT NULL", "Value in the unit of column unit"),
+            ("unit", "VARCHAR NOT NULL", "Unit of value (ferritin ug/L, cortisol nmol/L)"),
+            _FILE,
+        ),
+    ),
+    Table(
+        "nightly_metrics",
+        "One row per athlete-night: the recovery markers of DESIGN.md §4, each with its method.",
+        (
+            _ATHLETE,
+            ("night", "DATE NOT NULL", "Local wake-up date of the main sleep period"),
+            ("sleep_start", "TIMESTAMPTZ", "Start of the main sleep period, UTC"),
+            ("sleep_end", "TIMESTAMPTZ", "End of the main sleep period, UTC"),
+            ("sleep_hours", "DOUBLE", "Time asleep (light+deep+REM or asleep) in hours"),
+            ("sleep_method", "VARCHAR", "stages (own computation) or device (vendor value)"),
+            ("sleep_coverage", "DOUBLE", "Share of the period with a scored stage, 0-1"),
+            ("resting_hr", "DOUBLE", "Lowest 30-minute rolling mean HR in sleep, bpm"),
+            ("resting_hr_method", "VARCHAR", "sleep_hr_30min (own) or device (vendor value)"),
+            ("resting_hr_coverage", "DOUBLE", "Share of the sleep period's minutes with HR, 0-1"),
+            ("hrv_ms", "DOUBLE", "RMSSD over the main sleep period, ms"),
+            ("hrv_method", "VARCHAR", "rr_rmssd_5min, device_5min or device_nightly"),
+            ("hrv_coverage", "DOUBLE", "Share of the sleep period covered by HRV data, 0-1"),
+            ("resting_hr_baseline", "DOUBLE", "Mean resting_hr of the previous 28 nights (>=7)"),
+            ("hrv_baseline_ms", "DOUBLE", "Mean hrv_ms of the previous 28 nights (>=7)"),
+            ("sleep_hours_baseline", "DOUBLE", "Mean sleep_hours of the previous 28 nights (>=7)"),
+            ("sleep_file_id", "VARCHAR", "File the sleep value came from"),
+            ("resting_hr_file_id", "VARCHAR", "File the resting HR value came from"),
+            ("hrv_file_id", "VARCHAR", "File the HRV value came from"),
+            ("computed_at", "TIMESTAMPTZ NOT NULL", "When the nightly run computed this row"),
+        ),
+        ("athlete_id", "night"),
+    ),
+    Table(
+        "daily_metrics",
+        "One row per athlete-day: training load and activity of the local day.",
+        (
+            _ATHLETE,
+            ("day", "DATE NOT NULL", "Local date"),
+            ("is_rest_day", "BOOLEAN NOT NULL", "True when no training session started that day"),
+            ("load_trimp", "DOUBLE", "Sum of the day's session TRIMPs"),
+            ("acute_load", "DOUBLE", "Mean daily load of the last 7 days"),
+            ("chronic_load", "DOUBLE", "Mean daily load of the last 28 days"),
+            ("acwr", "DOUBLE", "Acute:chronic workload ratio, acute_load / chronic_load"),
+            ("strength_load", "DOUBLE", "TRIMP of strength sessions that day"),
+            ("sedentary_hours", "DOUBLE", "Hours sitting outside sleep and training"),
+            ("steps", "BIGINT", "Steps that day"),
+            ("computed_at", "TIMESTAMPTZ NOT NULL", "When the nightly run computed this row"),
+        ),
+        ("athlete_id", "day"),
+    ),
+    Table(
+        "daily_flags",
+        "One row per warning flag raised for an athlete-day by a rule.",
+        (
+            _ATHLETE,
+            ("day", "DATE NOT NULL", "Local date the flag is for (nightly rules: wake-up date)"),
+            ("rule_id", "VARCHAR NOT NULL", "Rule id from the catalogue (herstel rules)"),
+            ("severity", "VARCHAR NOT NULL", "info | watch | warning"),
+            ("value", "DOUBLE", "The measured value that raised the flag"),
+            ("threshold", "DOUBLE", "The threshold it crossed, in the value's unit"),
+            ("baseline", "DOUBLE", "The personal baseline compared against, if any"),
+            ("message", "VARCHAR NOT NULL", "Plain-language explanation, English"),
+            ("message_nl", "VARCHAR NOT NULL", "Plain-language explanation, Dutch"),
+            ("ruleset_version", "VARCHAR NOT NULL", "Version of the rule file that raised it"),
+            ("computed_at", "TIMESTAMPTZ NOT NULL", "When the nightly run raised it"),
+        ),
+        ("athlete_id", "day", "rule_id"),
+    ),
+)
+
+#: Raw tables that parsers fill, in load order; each has athlete_id and file_id.
+RAW_TABLES = (
+    "heart_rate",
+    "rr_intervals",
+    "hrv_samples",
+    "sleep_stages",
+    "activities",
+    "device_summaries",
+    "wellness",
+    "lab_results",
+)
+
+TABLE_BY_NAME = {t.name: t for t in TABLES}
+
+
+def _create_table_sql(table: Table) -> str:
+    cols = [f"{name} {sqltype}" for name, sqltype, _ in table.columns]
+    if table.primary_key:
+        cols.append(f"PRIMARY KEY ({', '.join(table.primary_key)})")
+    return f"CREATE TABLE {table.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def _comment_sql(table: Table) -> list[tuple[str, str]]:
+    """COMMENT ON statements; the text goes in as a quoted literal (DDL takes no parameters)."""
+
+    def lit(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    out = [(f"COMMENT ON TABLE {table.name} IS {lit(table.comment)}", table.name)]
+    for name, _, comment in table.columns:
+        out.append((f"COMMENT ON COLUMN {table.name}.{name} IS {lit(comment)}", name))
+    return out
+
+
+def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
+    """The tables of DESIGN.md §3, plus hrv_samples (device 5-minute HRV values)."""
+    for table in TABLES:
+        run(con, _create_table_sql(table))
+        for sql, _ in _comment_sql(table):
+            run(con, sql)
+    run(con, "CREATE INDEX files_content ON files (file_id)")
+
+
+#: Ordered migrations: (version, description, function). Append only.
+MIGRATIONS = ((1, "initial schema (DESIGN.md §3)", _migration_1),)
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the database to the newest schema; returns the version it is at."""
+    run(
+        con,
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMPTZ)",
+    )
+    row = run(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")[0]
+    current = int(row[0]) if row else 0
+    for version, description, apply in MIGRATIONS:
+        if version <= current:
+            continue
+        run(con, "BEGIN TRANSACTION")
+        try:
+            apply(con)
+            run(con, "INSERT INTO schema_migrations VALUES (?, ?, now())", [version, description])
+            run(con, "COMMIT")
+        except Exception:
+            run(con, "ROLLBACK")
+            raise
+        current = version
+    return current
