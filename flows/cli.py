@@ -230,9 +230,13 @@ def forget(
     console.print(f"Removed {sum(removed.values())} rows of {athlete}.")
 
 
-def main() -> None:  # pragma: no cover - console entry
+def main() -> None:
     try:
         app()
     except Exception as exc:  # exit 1: a run failure, said plainly
         console.print(f"[red]herstel failed:[/] {exc}")
         raise SystemExit(1) from exc
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""End-to-end study benchmark: generate a study, run `herstel ingest` + `herstel nightly`.
+
+    python bench/study.py [--athletes 10] [--days 365] [--engines fast,fitparse] [--write]
+
+Each step runs as its own `herstel` process (as a user would run it), so wall time includes
+the CLI's fixed cost (Prefect's temporary server) and peak memory is that process's max RSS.
+Engines are compared in the same run (ratios; absolute times drift on shared machines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "bench" / "_work"
+RESULTS = REPO / "bench" / "RESULTS.md"
+HERSTEL = [sys.executable, "-m", "flows.cli"]
+
+
+def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    code = (
+        "import resource, subprocess, sys, json;"
+        "r = subprocess.run(sys.argv[1:]);"
+        "print(json.dumps([r.returncode,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))"
+    )
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", code, *cmd], env=env, capture_output=True, text=True, cwd=REPO
+    )
+    wall = time.perf_counter() - start
+    last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+    if out.returncode or not last.startswith("["):
+        raise RuntimeError(f"{cmd} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    code_rc, maxrss_kb = json.loads(last)
+    if code_rc:
+        raise RuntimeError(f"{cmd} exited {code_rc}:\n{out.stdout[-3000:]}")
+    return wall, maxrss_kb / 1024
+
+
+def _study(athletes: int, days: int) -> Path:
+    from sample_data.generate import generate
+
+    target = WORK / f"study_{athletes}x{days}"
+    marker = target / ".complete"
+    if not marker.exists():
+        shutil.rmtree(target, ignore_errors=True)
+        start = time.perf_counter()
+        generate(target, athletes=athletes, days=days, seed=7, rr=False)
+        marker.write_text(f"{time.perf_counter() - start:.1f}")
+    return target
+
+
+def _size_mb(folder: Path) -> tuple[float, int]:
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    return sum(p.stat().st_size for p in files) / 1e6, len(files)
+
+
+def run(athletes: int, days: int, engines: list[str]) -> list[dict]:
+    study = _study(athletes, days)
+    size_mb, n_files = _size_mb(study)
+    rows = []
+    for engine in engines:
+        db = WORK / f"bench_{engine}.duckdb"
+        for p in (db, Path(f"{db}.wal")):
+            p.unlink(missing_ok=True)
+        env = {**os.environ, "HERSTEL_DB": str(db)}
+        t_ingest, m_ingest = _measure([*HERSTEL, "ingest", str(study), "--fit-engine", engine], env)
+        t_nightly, m_nightly = _measure([*HERSTEL, "nightly"], env)
+        rows.append(
+            dict(
+                engine=engine,
+                athletes=athletes,
+                days=days,
+                files=n_files,
+                input_mb=size_mb,
+                ingest_s=t_ingest,
+                nightly_s=t_nightly,
+                total_s=t_ingest + t_nightly,
+                mb_per_s=size_mb / (t_ingest + t_nightly),
+                ingest_peak_mb=m_ingest,
+                nightly_peak_mb=m_nightly,
+                db_mb=db.stat().st_size / 1e6,
+            )
+        )
+    return rows
+
+
+def markdown(rows: list[dict], command: str) -> str:
+    head = (
+        "| engine | study | files | input MB | ingest s | nightly s | total s "
+        "| MB/s end to end | peak MB ingest | peak MB nightly | db MB |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    lines = [
+        f"| {r['engine']} | {r['athletes']} athletes × {r['days']} days | {r['files']} "
+        f"| {r['input_mb']:.1f} | {r['ingest_s']:.1f} | {r['nightly_s']:.1f} | {r['total_s']:.1f} "
+        f"| {r['mb_per_s']:.2f} | {r['ingest_peak_mb']:.0f} | {r['nightly_peak_mb']:.0f} "
+        f"| {r['db_mb']:.1f} |"
+        for r in rows
+    ]
+    if len(rows) == 2:
+        ratio = rows[1]["total_s"] / rows[0]["total_s"]
+        lines.append(
+            f"\n{rows[0]['engine']} end to end is {ratio:.1f}× faster than {rows[1]['engine']}."
+        )
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    host = f"{platform.machine()}, {os.cpu_count()} cores"
+    return f"Measured {when} on {host} with `{command}`:\n\n{head}\n" + "\n".join(lines) + "\n"
+
+
+def write_section(text: str, heading: str = "## Study: ingest + nightly") -> None:
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if heading in current:
+        start = current.index(heading)
+        nxt = current.find("\n## ", start + len(heading))
+        current = current[:start] + current[nxt + 1 :] if nxt != -1 else current[:start]
+    RESULTS.write_text(current.rstrip() + f"\n\n{heading}\n\n{text}", encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--athletes", type=int, default=10)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--engines", default="fast,fitparse")
+    ap.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
+    args = ap.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    rows = run(args.athletes, args.days, args.engines.split(","))
+    text = markdown(rows, "python " + " ".join(["bench/study.py", *sys.argv[1:]]))
+    print(text)
+    if args.write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Loading: one transaction per file, duplicates never double rows, every file recorded."""
+
+import os
+import stat
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from parsers.base import ParsedFile, conform
+from warehouse.db import connect
+from warehouse.load import load_file, offset_to_zone, upsert_athlete
+from warehouse.read import table_frame
+from warehouse.sql import run
+from warehouse.write import forget_athlete
+
+
+def _parsed(n: int = 61, problems: list[str] | None = None) -> ParsedFile:
+    start = datetime(2026, 9, 1, 20, tzinfo=UTC)
+    ts = pl.datetime_range(start, start.replace(hour=21), "1m", eager=True, time_zone="UTC")[:n]
+    hr = conform(pl.DataFrame({"ts": ts, "bpm": 50, "context": "sleep"}), "heart_rate")
+    summary = conform(
+        pl.DataFrame({"ts": [start], "metric": ["resting_hr"], "value": [47.0], "vendor": ["x"]}),
+        "device_summaries",
+    )
+    return ParsedFile(
+        "fit",
+        {"heart_rate": hr, "device_summaries": summary},
+        problems=problems or [],
+        dropped={"hr_out_of_range": 2},
+    )
+
+
+@pytest.fixture
+def con(tmp_path):
+    c = connect(tmp_path / "w.duckdb")
+    yield c
+    c.close()
+
+
+def test_database_file_is_owner_only(tmp_path):
+    path = tmp_path / "private.duckdb"
+    connect(path).close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_load_records_rows_and_status(con):
+    upsert_athlete(con, "anna", "Asia/Tokyo", "option")
+    out = load_file(
+        con, file_id="f1", path="a.fit", athlete_id="anna", size_bytes=9, parsed=_parsed()
+    )
+    assert out.status == "loaded" and out.rows == {"heart_rate": 61, "device_summaries": 1}
+    row = run(con, "SELECT status, rows_heart_rate, rows_dropped, dropped_reasons FROM files")
+    assert row == [("loaded", 61, 2, '{"hr_out_of_range": 2}')]
+    # 20:00 UTC is 05:00 the next morning in Tokyo: the summary belongs to that night
+    night = table_frame(con, "device_summaries")["night"][0]
+    assert str(night) == "2026-09-02"
+
+
+def test_same_content_twice_never_doubles_rows(con):
+    upsert_athlete(con, "anna", None, "default_utc")
+    kw = dict(file_id="f1", athlete_id="anna", size_bytes=9, parsed=_parsed())
+    assert load_file(con, path="a.fit", **kw).status == "loaded"
+    assert load_file(con, path="a.fit", **kw).status == "seen"
+    dup = load_file(con, path="copy/a.fit", **kw)
+    assert dup.status == "duplicate" and "a.fit" in dup.reason
+    assert run(con, "SELECT count(*) FROM heart_rate")[0][0] == 61
+    assert run(con, "SELECT status FROM files ORDER BY path") == [("loaded",), ("duplicate",)]
+
+
+def test_partial_and_quarantined_are_recorded_with_reasons(con):
+    upsert_athlete(con, "anna", None, "default_utc")
+    part = load_file(
+        con,
+        file_id="p",
+        path="p.fit",
+        athlete_id="anna",
+        size_bytes=9,
+        parsed=_parsed(10, ["truncated after 10 messages at byte 768"]),
+    )
+    bad = load_file(
+        con,
+        file_id="q",
+        path="q.fit",
+        athlete_id="anna",
+        size_bytes=9,
+        error="not a FIT file: header signature b'XXXX'",
+    )
+    stray = load_file(
+        con, file_id="s", path="s.fit", athlete_id=None, size_bytes=9, parsed=_parsed()
+    )
+    assert (part.status, bad.status, stray.status) == ("partial", "quarantined", "quarantined")
+    assert "truncated" in part.reason and "header signature" in bad.reason
+    assert "athlete folder" in stray.reason
+    assert run(con, "SELECT count(*) FROM heart_rate")[0][0] == 10
+
+
+def test_failed_load_leaves_nothing_behind(con):
+    upsert_athlete(con, "anna", None, "default_utc")
+    parsed = _parsed()
+    parsed.frames["sleep_stages"] = pl.DataFrame({"oops": [1]})  # not canonical: insert fails
+    with pytest.raises(Exception):  # noqa: B017 - any DuckDB error will do
+        load_file(con, file_id="f1", path="a.fit", athlete_id="anna", size_bytes=9, parsed=parsed)
+    assert run(con, "SELECT count(*) FROM heart_rate")[0][0] == 0
+    assert run(con, "SELECT count(*) FROM files")[0][0] == 0
+
+
+def test_time_zone_source_precedence(con):
+    upsert_athlete(con, "anna", "Etc/GMT-2", "fit_offset")
+    upsert_athlete(con, "anna", None, "default_utc")  # weaker: no change
+    assert run(con, "SELECT time_zone FROM athletes")[0][0] == "Etc/GMT-2"
+    upsert_athlete(con, "anna", "Europe/Amsterdam", "athletes_file", hr_max=190.0)
+    assert run(con, "SELECT time_zone, time_zone_source, hr_max FROM athletes")[0] == (
+        "Europe/Amsterdam",
+        "athletes_file",
+        190.0,
+    )
+
+
+def test_offset_to_zone():
+    assert offset_to_zone(7200) == "Etc/GMT-2"
+    assert offset_to_zone(-18000) == "Etc/GMT+5"
+    assert offset_to_zone(0) == "UTC"
+    assert offset_to_zone(19800) is None  # India +05:30 has no Etc zone
+    assert offset_to_zone(None) is None
+
+
+def test_hostile_athlete_id_is_data_not_sql(con):
+    evil = "x'; DROP TABLE files; --"
+    upsert_athlete(con, evil, None, "default_utc")
+    load_file(con, file_id="f1", path="a.fit", athlete_id=evil, size_bytes=9, parsed=_parsed())
+    assert run(con, "SELECT athlete_id FROM files")[0][0] == evil
+    removed = forget_athlete(con, evil)
+    assert removed["heart_rate"] == 61 and removed["files"] == 1
+    assert run(con, "SELECT count(*) FROM files")[0][0] == 0
