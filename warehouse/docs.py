@@ -44,6 +44,20 @@ def schema_markdown() -> str:
             [name],
         )
         out.extend(f"| `{c}` | {t} | {m} |" for c, t, m in cols)
+    out.append("\n# Views\n\nConvenience views for analysts; see docs/analyst.md for queries.")
+    views = run(
+        con,
+        "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal ORDER BY view_name",
+    )
+    for name, comment in views:
+        cols = run(
+            con,
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+            "ORDER BY column_index",
+            [name],
+        )
+        listed = ", ".join(f"`{c}` ({t.lower()})" for c, t in cols)
+        out.append(f"\n## `{name}`\n\n{comment}\n\nColumns: {listed}.")
     con.close()
     return "\n".join(out) + "\n"
 
