@@ -13,7 +13,7 @@ from parsers import fit_profile as fp
 
 def test_fit_epoch_is_1989_12_31_utc():
     assert fp.FIT_EPOCH_S == 631_065_600
-    assert fp.FIT_EPOCH == datetime(1989, 12, 31, tzinfo=UTC)
+    assert datetime(1989, 12, 31, tzinfo=UTC) == fp.FIT_EPOCH
     assert fp.FIT_EPOCH.timestamp() == fp.FIT_EPOCH_S
 
 
@@ -87,3 +87,12 @@ def test_typed_series():
     assert rmssd.to_list() == [42.5]
     rr = fp.typed_series(pl.Series("r", [[800, None, 1000]]), fp.field_info(78, 0), fp.KIND_FLOAT)
     assert rr.to_list() == [[0.8, None, 1.0]]
+
+
+def test_scaled_values_are_correctly_rounded():
+    """raw / scale must equal IEEE division (numpy, the fast engine), not raw * (1/scale)."""
+    raw = pl.Series("d", [60724, 14170, 93300, None])
+    info = fp.FieldInfo(18, 9, "total_elapsed_time", "uint32", "uint32", 1000.0, 0.0, "s", False)
+    assert fp.typed_series(raw, info, fp.KIND_FLOAT).to_list() == [60.724, 14.17, 93.3, None]
+    arr = fp.typed_series(pl.Series("a", [[14170, None]]), fp.field_info(78, 0), fp.KIND_FLOAT)
+    assert arr.to_list() == [[14.17, None]]

@@ -1,0 +1,324 @@
+"""FIT message frames -> canonical frames (heart rate, RR, HRV, sleep, activities, summaries).
+
+Bytes are decoded by `parsers.fit_decode` (engine "fast" or "fitparse"); this module only
+maps message frames (docs/internals.md §2) to the canonical frames of `parsers.base`.
+Each mapping carries the raw shape of the FIT message it reads, as decoded from real files.
+Impossible values are left in: `parsers.clean.drop_impossible` removes and counts them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from parsers import fit_profile as fp
+from parsers.base import SLEEP_STAGES, ParsedFile, conform, empty
+from parsers.fit_decode import decode_fit
+
+Messages = dict[str, pl.DataFrame]
+
+#: The last sleep_level message has no successor to end it: it lasts one sample period.
+LAST_SLEEP_LEVEL_S = 60
+#: Real UTC offsets lie within ±14 h and are whole quarter hours.
+MAX_UTC_OFFSET_S = 14 * 3600
+_OFFSET_STEP_S = 900
+#: Manufacturers whose `product` numbers are `garmin_product` values (profile sub-field map).
+_GARMIN_PRODUCT_MAKERS = {"garmin", "dynastream", "dynastream_oem", "tacx"}
+
+
+def parse(data: bytes, name: str = "", engine: str = "fast") -> ParsedFile:
+    """Parse one FIT file (activity, monitoring, sleep, HRV) into canonical frames.
+
+    Raises `ParseError` when the bytes are not readable FIT; damage after good data comes
+    back in `problems`.
+    """
+    decoded = decode_fit(data, engine=engine)
+    messages = decoded.messages
+    vendor, device = device_of(messages)
+    frames = {
+        "heart_rate": heart_rate(messages),
+        "rr_intervals": rr_intervals(messages),
+        "hrv_samples": hrv_samples(messages),
+        "sleep_stages": sleep_stages(messages),
+        "activities": activities(messages),
+        "device_summaries": device_summaries(messages, vendor),
+    }
+    return ParsedFile(
+        format="fit",
+        frames={table: frame for table, frame in frames.items() if frame.height},
+        vendor=vendor,
+        device=device,
+        utc_offset_s=utc_offset_s(messages),
+        problems=list(decoded.problems),
+    )
+
+
+def _has(messages: Messages, mesg: str, *columns: str) -> bool:
+    frame = messages.get(mesg)
+    return frame is not None and frame.height > 0 and all(c in frame.columns for c in columns)
+
+
+def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType = pl.Float64) -> pl.Expr:
+    """The column if the message had that field, else a typed null."""
+    return pl.col(name) if name in frame.columns else pl.lit(None, dtype=dtype)
+
+
+# --- heart rate -----------------------------------------------------------------------
+
+# monitoring (55), vivosmart 4, after timestamp_16 resolution:
+#   {_index: 15, timestamp: 2020-09-24 21:04:00Z, timestamp_16: 48576, heart_rate: 50}
+# record (20), Edge 530:
+#   {_index: 40, timestamp: 2022-02-07 16:47:52Z, heart_rate: 128, distance: 0.0, ...}
+_HR_SOURCES = (("monitoring", "monitoring"), ("record", "activity"))
+
+
+def heart_rate(messages: Messages) -> pl.DataFrame:
+    """HR samples: monitoring -> context `monitoring`, record -> context `activity`."""
+    parts = [
+        messages[mesg]
+        .select(
+            pl.col("timestamp").alias("ts"),
+            pl.col("heart_rate").alias("bpm"),
+            pl.lit(context).alias("context"),
+        )
+        .drop_nulls(["ts", "bpm"])
+        for mesg, context in _HR_SOURCES
+        if _has(messages, mesg, "timestamp", "heart_rate")
+    ]
+    return _stack(parts, "heart_rate")
+
+
+def _stack(parts: list[pl.DataFrame], table: str) -> pl.DataFrame:
+    """Concatenate partial frames of one canonical table (an empty frame when none)."""
+    if not parts:
+        return empty(table)
+    return pl.concat([conform(p, table) for p in parts])
+
+
+# --- RR intervals ---------------------------------------------------------------------
+
+def activity_start(messages: Messages) -> datetime | None:
+    """Start of the recording: first record time, else session start, else file creation."""
+    for mesg, column in (("record", "timestamp"), ("session", "start_time"),
+                         ("file_id", "time_created")):
+        if _has(messages, mesg, column):
+            first = messages[mesg].sort("_index")[column].drop_nulls()
+            if first.len():
+                return first[0]
+    return None
+
+
+# hrv (78), Edge 530: no timestamp; `time` holds up to 5 intervals in s, padded with nulls:
+#   {_index: 41, time: [0.467, 0.464, 0.466, null, null]}
+def _rr_from_hrv(messages: Messages) -> pl.DataFrame | None:
+    start = activity_start(messages)
+    if not _has(messages, "hrv", "time") or start is None:
+        return None
+    rr = (
+        messages["hrv"].sort("_index").select(pl.col("time").explode().alias("rr_s"))
+        .drop_nulls()
+        .select((pl.col("rr_s") * 1000).round(3).alias("rr_ms"))
+    )
+    elapsed_us = (pl.col("rr_ms").cum_sum() * 1000).round(0).cast(pl.Int64)
+    return rr.select((pl.lit(start) + pl.duration(microseconds=elapsed_us)).alias("ts"), "rr_ms")
+
+
+# beat_intervals (290), newer Garmin watches: `time` in ms, first beat after timestamp(+ms):
+#   {_index: 9, timestamp: 2024-03-01 22:00:00Z, timestamp_ms: 250, time: [800, 1000]}
+def _rr_from_beat_intervals(messages: Messages) -> pl.DataFrame | None:
+    if not _has(messages, "beat_intervals", "timestamp", "time"):
+        return None
+    frame = messages["beat_intervals"]
+    millis = _col(frame, "timestamp_ms", pl.Int64).fill_null(0)
+    return (
+        frame.sort("_index")
+        .select(
+            (pl.col("timestamp") + pl.duration(milliseconds=millis)).alias("t0"),
+            pl.col("time").alias("rr_ms"),
+        )
+        .drop_nulls("t0")
+        .with_row_index("message")
+        .explode("rr_ms")
+        .drop_nulls("rr_ms")
+        .select(
+            (pl.col("t0") + pl.duration(milliseconds=pl.col("rr_ms").cum_sum().over("message")))
+            .alias("ts"),
+            pl.col("rr_ms").cast(pl.Float64),
+        )
+    )
+
+
+def rr_intervals(messages: Messages) -> pl.DataFrame:
+    """Beat-to-beat intervals, ts = the beat that ends each interval."""
+    parts = [p for p in (_rr_from_hrv(messages), _rr_from_beat_intervals(messages))
+             if p is not None]
+    return _stack(parts, "rr_intervals")
+
+
+# --- HRV ------------------------------------------------------------------------------
+
+# hrv_value (371): one 5-minute RMSSD, raw uint16 / 128 by the profile scale:
+#   {_index: 4, timestamp: 2024-03-01 22:00:00Z, value: 42.5}
+def hrv_samples(messages: Messages) -> pl.DataFrame:
+    """Device 5-minute RMSSD values."""
+    if not _has(messages, "hrv_value", "timestamp", "value"):
+        return empty("hrv_samples")
+    frame = messages["hrv_value"].select(
+        pl.col("timestamp").alias("ts"), pl.col("value").alias("rmssd_ms")
+    )
+    return conform(frame.drop_nulls(), "hrv_samples")
+
+
+# --- sleep ----------------------------------------------------------------------------
+
+# sleep_level (275), one per minute-ish; each starts a stage lasting until the next one:
+#   {_index: 478, timestamp: 2020-09-25 04:56:00Z, sleep_level: "awake"}
+# vivosmart 4 writes only "awake" here (staging lives in undocumented message 274).
+def sleep_stages(messages: Messages) -> pl.DataFrame:
+    """Stage intervals from sleep_level; an all-"awake" file is recorded as unmeasurable."""
+    if not _has(messages, "sleep_level", "timestamp", "sleep_level"):
+        return empty("sleep_stages")
+    levels = messages["sleep_level"].sort("_index").drop_nulls("timestamp")
+    last_end = pl.col("timestamp") + pl.duration(seconds=LAST_SLEEP_LEVEL_S)
+    known = pl.col("sleep_level").is_in(list(SLEEP_STAGES))
+    stage = pl.when(known).then(pl.col("sleep_level")).otherwise(pl.lit("unmeasurable"))
+    all_awake = (pl.col("sleep_level") == "awake").all()
+    stage = pl.when(all_awake).then(pl.lit("unmeasurable")).otherwise(stage)
+    frame = levels.select(
+        pl.col("timestamp").alias("start_ts"),
+        pl.col("timestamp").shift(-1).fill_null(last_end).alias("end_ts"),
+        stage.alias("stage"),
+    )
+    return conform(frame, "sleep_stages")
+
+
+# --- activities -----------------------------------------------------------------------
+
+# session (18), Edge 530:
+#   {start_time: 2022-02-07 16:47:52Z, total_elapsed_time: 1072.488, total_timer_time: ...,
+#    sport: "cycling", sub_sport: "indoor_cycling", avg_heart_rate: 156, max_heart_rate: 185,
+#    total_distance: 6873.6}
+def activities(messages: Messages) -> pl.DataFrame:
+    """One row per session; without sessions, one activity derived from the records."""
+    if _has(messages, "session"):
+        return _sessions(messages["session"])
+    if _has(messages, "record", "timestamp"):
+        return _from_records(messages)
+    return empty("activities")
+
+
+def _sessions(frame: pl.DataFrame) -> pl.DataFrame:
+    start = pl.coalesce(_col(frame, "start_time", fp.KIND_DTYPES[fp.KIND_DATETIME]),
+                        _col(frame, "timestamp", fp.KIND_DTYPES[fp.KIND_DATETIME]))
+    out = frame.sort("_index").select(
+        start.alias("start_ts"),
+        pl.coalesce(_col(frame, "total_elapsed_time"), _col(frame, "total_timer_time"))
+        .alias("duration_s"),
+        _col(frame, "sport", pl.String).alias("sport"),
+        _col(frame, "sub_sport", pl.String).alias("sub_sport"),
+        _col(frame, "avg_heart_rate").alias("avg_hr"),
+        _col(frame, "max_heart_rate").alias("max_hr"),
+        _col(frame, "total_distance").alias("distance_m"),
+    )
+    return conform(out.drop_nulls("start_ts"), "activities")
+
+
+# record (20) without any session (e.g. a Sigma file cut off before its summary):
+#   {timestamp: ..., heart_rate: 120, distance: 1234.5};  sport (12): {sport: "cycling"}
+def _from_records(messages: Messages) -> pl.DataFrame:
+    rec = messages["record"].drop_nulls("timestamp")
+    if rec.height == 0:
+        return empty("activities")
+    sport, sub_sport = None, None
+    if _has(messages, "sport", "sport"):
+        sport = messages["sport"]["sport"][0]
+        if "sub_sport" in messages["sport"].columns:
+            sub_sport = messages["sport"]["sub_sport"][0]
+    hr = _col(rec, "heart_rate").filter(_col(rec, "heart_rate") > 0)
+    out = rec.select(
+        pl.col("timestamp").min().alias("start_ts"),
+        (pl.col("timestamp").max() - pl.col("timestamp").min()).dt.total_microseconds()
+        .truediv(1e6).alias("duration_s"),
+        pl.lit(sport, pl.String).alias("sport"),
+        pl.lit(sub_sport, pl.String).alias("sub_sport"),
+        hr.mean().alias("avg_hr"),
+        hr.max().cast(pl.Float64).alias("max_hr"),
+        _col(rec, "distance").max().alias("distance_m"),
+    )
+    return conform(out, "activities")
+
+
+# --- device summaries -----------------------------------------------------------------
+
+# monitoring_hr_data (211), vivosmart 4, once a day:
+#   {_index: 1682, timestamp: 2020-09-25 05:22:00Z, resting_heart_rate: 46,
+#    current_day_resting_heart_rate: 47}
+#   resting_heart_rate is Garmin's 7-day rolling average; current_day_... is today's value.
+# hrv_status_summary (370), raw uint16 / 128:
+#   {timestamp: ..., weekly_average: 55.0, last_night_average: 61.5, status: "balanced"}
+_SUMMARIES = (
+    ("monitoring_hr_data", "resting_hr",
+     ("current_day_resting_heart_rate", "resting_heart_rate")),
+    ("monitoring_hr_data", "resting_hr_7d_avg", ("resting_heart_rate",)),
+    ("hrv_status_summary", "hrv_rmssd_ms", ("last_night_average",)),
+)
+
+
+def device_summaries(messages: Messages, vendor: str | None) -> pl.DataFrame:
+    """Vendor nightly values; `night` is left null for the loader (athlete time zone)."""
+    parts = []
+    for mesg, metric, fields in _SUMMARIES:
+        if not _has(messages, mesg, "timestamp"):
+            continue
+        frame = messages[mesg]
+        value = pl.coalesce([_col(frame, f) for f in fields]).cast(pl.Float64)
+        parts.append(
+            frame.select(
+                pl.col("timestamp").alias("ts"),
+                pl.lit(metric).alias("metric"),
+                value.alias("value"),
+                pl.lit(vendor, pl.String).alias("vendor"),
+            ).drop_nulls(["ts", "value"])
+        )
+    return _stack(parts, "device_summaries")
+
+
+# --- file-level facts -----------------------------------------------------------------
+
+# monitoring_info (103): {timestamp: 2020-09-24 21:00:00Z, local_timestamp: 2020-09-25 00:00}
+# activity (34):         {timestamp: ..., local_timestamp: ..., num_sessions: 1}
+def utc_offset_s(messages: Messages) -> int | None:
+    """UTC offset of the device clock: local_timestamp - timestamp, first one found.
+
+    Rounded to 15 minutes (devices stamp the two a few seconds apart); offsets beyond
+    ±14 h are garbage (seen in an Onelap file) and give None.
+    """
+    for mesg in ("monitoring_info", "activity"):
+        if not _has(messages, mesg, "timestamp", "local_timestamp"):
+            continue
+        frame = messages[mesg]
+        local = pl.col("local_timestamp").dt.epoch("s")
+        offset = frame.select(local - pl.col("timestamp").dt.epoch("s")).to_series().drop_nulls()
+        if offset.len() and abs(offset[0]) <= MAX_UTC_OFFSET_S:
+            return _OFFSET_STEP_S * round(int(offset[0]) / _OFFSET_STEP_S)
+    return None
+
+
+# file_id (0): {type: "monitoring_b", manufacturer: 1, product: 2927, serial_number: ...}
+def device_of(messages: Messages) -> tuple[str | None, str | None]:
+    """(vendor, device), e.g. ("garmin", "garmin vivosmart_4") or ("bryton", "bryton 1508")."""
+    if not _has(messages, "file_id", "manufacturer"):
+        return None, None
+    row = messages["file_id"].row(0, named=True)
+    if row["manufacturer"] is None:
+        return None, None
+    vendor = fp.enum_name("manufacturer", row["manufacturer"])
+    product = row.get("product")
+    if product is None:
+        return vendor, vendor
+    if vendor in _GARMIN_PRODUCT_MAKERS:
+        return vendor, f"{vendor} {fp.enum_name('garmin_product', product)}"
+    if vendor == "favero_electronics":
+        return vendor, f"{vendor} {fp.enum_name('favero_product', product)}"
+    return vendor, f"{vendor} {product}"

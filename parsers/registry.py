@@ -1,0 +1,134 @@
+"""Which parser reads a file: by content first (magic bytes, XML root, CSV header), then
+by extension. The single entry point for the rest of herstel is `parse_file`.
+
+Adding a vendor format = one module with `parse(data, name) -> ParsedFile` and a `looks_like`
+(or another content test) + one `Format` entry in `FORMATS`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from parsers import csv_long, fit, gpx, wellness_csv
+from parsers.base import ParsedFile, ParseError
+from parsers.clean import drop_impossible
+
+log = logging.getLogger(__name__)
+
+#: bytes looked at when sniffing text formats (XML prolog, CSV header)
+SNIFF_BYTES = 4096
+_XML_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
+_XML_SKIP = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>)", re.S)
+
+
+def is_fit(data: bytes) -> bool:
+    """FIT header: size byte 12 or 14 and the `.FIT` signature at bytes 8..12."""
+    return len(data) >= 12 and data[0] in (12, 14) and data[8:12] == b".FIT"
+
+
+def xml_root(data: bytes) -> str | None:
+    """Local name of the XML root element (skipping prolog, comments, DOCTYPE), else None."""
+    head = data[:SNIFF_BYTES].removeprefix(b"\xef\xbb\xbf")
+    pos = 0
+    while match := _XML_SKIP.match(head, pos):
+        pos = match.end()
+    head = head[pos:].lstrip()
+    if not head.startswith(b"<"):
+        return None
+    root = _XML_ROOT.match(head)
+    return root.group(2).decode("ascii", "replace").lower() if root else None
+
+
+def csv_header(data: bytes) -> list[str]:
+    """Lower-cased names of the first non-blank line, split on `,` or `;`."""
+    text = data[:SNIFF_BYTES].decode("utf-8-sig", errors="replace")
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    sep = ";" if ";" in line and "," not in line else ","
+    return [c.strip().strip('"').lower() for c in line.split(sep)]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One input format: its content test, its parser and its usual file extensions."""
+
+    name: str  # recorded as files.format
+    matches: Callable[[bytes, str], bool]  # content test on (data, file name); must be cheap
+    parse: Callable[..., ParsedFile]  # parse(data, name) -> ParsedFile
+    extensions: tuple[str, ...] = ()  # fallback when no content test matches
+    takes_engine: bool = False  # parse(data, name, engine=...) (FIT only)
+
+
+#: Sniffing order matters: binary magic first, then XML, then CSV headers.
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("fit", lambda d, n: is_fit(d), fit.parse, (".fit",), takes_engine=True),
+        Format("gpx", lambda d, n: xml_root(d) == "gpx", gpx.parse, (".gpx",)),
+        Format("csv_long", lambda d, n: csv_long.looks_like(csv_header(d)), csv_long.parse),
+        Format("wellness_csv", lambda d, n: wellness_csv.looks_like(csv_header(d)),
+               wellness_csv.parse),
+    )
+}
+
+
+def register(fmt: Format, first: bool = False) -> None:
+    """Add a format (e.g. a vendor export). `first` puts its sniffer before the built-ins,
+    for content that a generic sniffer would also claim."""
+    global FORMATS
+    others = {k: v for k, v in FORMATS.items() if k != fmt.name}
+    FORMATS = {fmt.name: fmt, **others} if first else {**others, fmt.name: fmt}
+
+
+def sniff(data: bytes, name: str) -> str | None:
+    """Format name by content; by extension only when the content says nothing."""
+    for fmt in FORMATS.values():
+        if fmt.matches(data, name):
+            return fmt.name
+    suffix = Path(name).suffix.lower()
+    return next((f.name for f in FORMATS.values() if suffix in f.extensions), None)
+
+
+def _unrecognised(data: bytes, name: str) -> ParseError:
+    root = xml_root(data)
+    if root:
+        what = f"XML with root <{root}>"
+    elif data[:1].isascii() and b"\x00" not in data[:SNIFF_BYTES] and data.strip():
+        what = f"text whose first line has columns {csv_header(data)[:8]}"
+    else:
+        what = f"{len(data)} bytes of unknown binary content"
+    return ParseError(
+        f"unrecognised format: {what}; expected FIT, GPX, a long CSV "
+        f"(timestamp,metric,value[,unit]) or a wellness CSV (day + scores)")
+
+
+def _read(path_or_bytes: bytes | str | Path, name: str) -> tuple[bytes, str]:
+    if isinstance(path_or_bytes, bytes | bytearray | memoryview):
+        return bytes(path_or_bytes), name
+    path = Path(path_or_bytes)
+    try:
+        return path.read_bytes(), name or path.name
+    except OSError as exc:
+        raise ParseError(f"cannot read file: {exc.strerror or exc}") from exc
+
+
+def parse_file(path_or_bytes: bytes | str | Path, name: str = "", engine: str = "fast",
+               now: datetime | None = None) -> ParsedFile:
+    """Sniff, parse and clean one file. Raises only `ParseError` for bad input."""
+    data, name = _read(path_or_bytes, name)
+    kind = sniff(data, name)
+    if kind is None:
+        raise _unrecognised(data, name)
+    fmt = FORMATS[kind]
+    try:
+        parsed = fmt.parse(data, name, engine=engine) if fmt.takes_engine else fmt.parse(data, name)
+    except ParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the contract: bad input ends in ParseError
+        log.warning("%s parser failed on %s: %s", kind, name or "<bytes>", type(exc).__name__)
+        raise ParseError(f"{kind} file could not be parsed: {type(exc).__name__}: {exc}") from exc
+    return drop_impossible(parsed, now or datetime.now(UTC))
