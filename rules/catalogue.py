@@ -1,0 +1,176 @@
+"""The rule catalogue: `ruleset.toml` loaded into validated, immutable pydantic models.
+
+Thresholds live in the TOML file, not in code (DESIGN §5), so a club can tune them and every
+flag can name the ruleset version that produced it. Validation here is structural (ids,
+severities, unique names, message templates that parse and use only supported formats);
+`rules.evaluate.check_ruleset` checks the catalogue against the rule functions.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: The ruleset shipped with herstel.
+DEFAULT_RULESET = Path(__file__).with_name("ruleset.toml")
+
+Severity = Literal["info", "watch", "warning"]
+#: Severities from least to most severe; used to keep the most severe flag.
+SEVERITY_ORDER: dict[str, int] = {"info": 0, "watch": 1, "warning": 2}
+#: Languages every level must have a message in: message_en -> `message`, message_nl.
+LANGUAGES = ("en", "nl")
+
+_IDENT = r"^[a-z][a-z0-9_]*$"
+#: Supported format specs in templates: none, or fixed decimals ".Nf".
+_SPEC = re.compile(r"^(\.\d+f)?$")
+
+
+def template_fields(template: str) -> list[tuple[str, str]]:
+    """(field, format spec) pairs of a message template; raises ValueError on bad syntax."""
+    fields = []
+    for _literal, name, spec, conversion in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if not re.match(_IDENT, name) or conversion:
+            raise ValueError(f"unsupported placeholder {{{name}}} in template {template!r}")
+        if not _SPEC.match(spec or ""):
+            raise ValueError(f"unsupported format '{spec}' for {{{name}}}: use '' or '.Nf'")
+        fields.append((name, spec or ""))
+    return fields
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Level(_Frozen):
+    """One case a rule detects, with its severity, thresholds, source and messages."""
+
+    name: str = Field(pattern=_IDENT)
+    severity: Severity
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    source: str = Field(min_length=1)
+    #: the condition in words, for `herstel rules` (thresholds are listed when absent)
+    when: str = ""
+    message_en: str = Field(min_length=1)
+    message_nl: str = Field(min_length=1)
+
+    @field_validator("message_en", "message_nl")
+    @classmethod
+    def _template_parses(cls, value: str) -> str:
+        template_fields(value)
+        return value
+
+    @field_validator("thresholds")
+    @classmethod
+    def _threshold_names(cls, value: dict[str, float]) -> dict[str, float]:
+        for key in value:
+            if not re.match(_IDENT, key):
+                raise ValueError(f"threshold name {key!r} must be lower_snake_case")
+        return value
+
+    def message(self, lang: str) -> str:
+        return {"en": self.message_en, "nl": self.message_nl}[lang]
+
+    def describe(self) -> str:
+        """The condition in words (TOML `when`), else its thresholds as name=value."""
+        if self.when:
+            return self.when
+        return ", ".join(f"{k}={v:g}" for k, v in self.thresholds.items())
+
+
+class Rule(_Frozen):
+    """One rule: an id users rely on (DESIGN §5), what it reads, and its levels."""
+
+    id: str = Field(pattern=_IDENT)
+    title: str = Field(min_length=1)
+    description: str = ""
+    applies_to: Literal["night", "day"]
+    enabled: bool = True
+    levels: tuple[Level, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_levels(self) -> Rule:
+        names = [level.name for level in self.levels]
+        if len(set(names)) != len(names):
+            raise ValueError(f"rule {self.id}: level names repeat: {names}")
+        return self
+
+    def level(self, name: str) -> Level:
+        for level in self.levels:
+            if level.name == name:
+                return level
+        raise KeyError(f"rule {self.id} has no level {name!r}")
+
+    def threshold(self, level: str, key: str) -> float:
+        """A threshold by level and name, with an error that says which one is missing."""
+        try:
+            return self.level(level).thresholds[key]
+        except KeyError:
+            raise KeyError(f"rule {self.id}, level {level}: threshold {key!r} missing") from None
+
+    @property
+    def source(self) -> str:
+        """The distinct sources of the rule's thresholds, in level order."""
+        return "; ".join(dict.fromkeys(level.source for level in self.levels))
+
+    def threshold_fields(self) -> dict[str, float]:
+        """Every threshold as a template field `<level>_<name>`."""
+        return {
+            f"{level.name}_{key}": value
+            for level in self.levels
+            for key, value in level.thresholds.items()
+        }
+
+
+class RuleSet(_Frozen):
+    """A versioned catalogue of rules, keyed by rule id in file order."""
+
+    version: str = Field(pattern=r"^\d{4}\.\d{1,2}\.\d+$")
+    source: str = ""
+    rules: dict[str, Rule]
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _key_by_id(cls, value: object) -> object:
+        """TOML has an array of `[[rules]]` tables; key them by their `id`, once each."""
+        if not isinstance(value, list | tuple):
+            return value
+        keyed: dict[str, object] = {}
+        for item in value:
+            rule_id = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+            if rule_id in keyed:
+                raise ValueError(f"rule id {rule_id!r} appears twice")
+            keyed[str(rule_id)] = item
+        return keyed
+
+    @model_validator(mode="after")
+    def _keys_are_ids(self) -> RuleSet:
+        for key, rule in self.rules.items():
+            if key != rule.id:
+                raise ValueError(f"rule keyed {key!r} has id {rule.id!r}")
+        return self
+
+    def rule(self, rule_id: str) -> Rule:
+        try:
+            return self.rules[rule_id]
+        except KeyError:
+            raise KeyError(f"no rule {rule_id!r} in ruleset {self.version}") from None
+
+    @property
+    def enabled(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules.values() if rule.enabled)
+
+
+def load_ruleset(path: str | Path | None = None) -> RuleSet:
+    """Read and validate a ruleset TOML file (default: the one shipped with herstel).
+
+    Raises `pydantic.ValidationError` (a ValueError) naming the offending rule and field.
+    """
+    with open(path or DEFAULT_RULESET, "rb") as handle:
+        return RuleSet.model_validate(tomllib.load(handle))

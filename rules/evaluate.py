@@ -1,0 +1,313 @@
+"""Evaluate the rule catalogue on nightly and daily metrics: frames in, `daily_flags` out.
+
+Each rule is one function `(RuleInputs, Rule) -> candidates` registered with `@rule(...)`
+under the id of its TOML table. A rule function only finds the athlete-days that trip the
+rule and says which level (TOML `levels.name`) applies, with `value`, `threshold`,
+`baseline` and any extra message fields; `evaluate` adds severity, messages in English and
+Dutch, the ruleset version and `computed_at`. Adding a rule = one function + one TOML table.
+
+Rules marked `meta=True` (e.g. a later `multi_signal`) run after all others and see their
+flags in `RuleInputs.flags`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+
+from rules.catalogue import LANGUAGES, Rule, RuleSet, template_fields
+from rules.messages import render
+
+#: Columns and dtypes of `daily_flags` (DESIGN §3); `message` is English.
+FLAG_COLUMNS: dict[str, pl.DataType] = {
+    "athlete_id": pl.String(),
+    "day": pl.Date(),  # local date; for nightly rules the night (wake-up date)
+    "rule_id": pl.String(),
+    "severity": pl.String(),  # info | watch | warning
+    "value": pl.Float64(),  # the measured value that tripped the rule
+    "threshold": pl.Float64(),  # the boundary it crossed, in the value's unit
+    "baseline": pl.Float64(),  # personal baseline compared against; null for guideline rules
+    "message": pl.String(),
+    "message_nl": pl.String(),
+    "ruleset_version": pl.String(),
+    "computed_at": pl.Datetime("us", "UTC"),
+}
+
+#: Columns every rule function returns (plus its declared message fields).
+CANDIDATE_COLUMNS = ("athlete_id", "day", "level", "value", "threshold", "baseline")
+
+
+@dataclass(frozen=True)
+class RuleInputs:
+    """Everything a rule may read. `flags`: flags of rules evaluated earlier in this run."""
+
+    nightly: pl.DataFrame
+    daily: pl.DataFrame
+    flags: pl.DataFrame
+    extra: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+
+
+RuleFn = Callable[[RuleInputs, Rule], pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A registered rule function and what it expects from its TOML table."""
+
+    fn: RuleFn
+    levels: Mapping[str, tuple[str, ...]]  # level name -> threshold names it reads
+    fields: tuple[str, ...] = ()  # extra message fields it provides
+    meta: bool = False
+
+
+REGISTRY: dict[str, RuleSpec] = {}
+
+
+def rule(
+    rule_id: str,
+    *,
+    levels: Mapping[str, tuple[str, ...]],
+    fields: tuple[str, ...] = (),
+    meta: bool = False,
+) -> Callable[[RuleFn], RuleFn]:
+    """Register a rule function under `rule_id` (the TOML table's `id`)."""
+
+    def register(fn: RuleFn) -> RuleFn:
+        REGISTRY[rule_id] = RuleSpec(fn, dict(levels), tuple(fields), meta)
+        return fn
+
+    return register
+
+
+def check_ruleset(ruleset: RuleSet) -> None:
+    """Raise ValueError listing every mismatch between the catalogue and the rule functions.
+
+    Catches a typo in a TOML file before any flag is computed: unknown rule id, missing or
+    extra level, missing threshold, a message field the rule does not provide.
+    """
+    problems = []
+    for r in ruleset.enabled:
+        spec = REGISTRY.get(r.id)
+        if spec is None:
+            problems.append(f"{r.id}: no rule function registered under this id")
+            continue
+        names = {level.name for level in r.levels}
+        if names != set(spec.levels):
+            problems.append(f"{r.id}: levels {sorted(names)}, expected {sorted(spec.levels)}")
+            continue
+        allowed = {"value", "threshold", "baseline", *spec.fields, *r.threshold_fields()}
+        for level in r.levels:
+            for key in spec.levels[level.name]:
+                if key not in level.thresholds:
+                    problems.append(f"{r.id}.{level.name}: threshold {key!r} missing")
+            for lang in LANGUAGES:
+                for name, _spec in template_fields(level.message(lang)):
+                    if name not in allowed:
+                        problems.append(
+                            f"{r.id}.{level.name}.message_{lang}: unknown field {{{name}}}"
+                            f" (available: {', '.join(sorted(allowed))})"
+                        )
+    if problems:
+        raise ValueError("ruleset does not match the rule functions:\n  " + "\n  ".join(problems))
+
+
+def empty_flags() -> pl.DataFrame:
+    return pl.DataFrame(schema=FLAG_COLUMNS)
+
+
+def _finish(cands: pl.DataFrame, r: Rule, version: str, computed_at: datetime) -> pl.DataFrame:
+    """Candidates -> flag rows: severity and messages per level, version, timestamp."""
+    cands = cands.with_columns(pl.lit(v).alias(k) for k, v in r.threshold_fields().items())
+    parts = [
+        cands.filter(pl.col("level") == level.name).with_columns(
+            severity=pl.lit(level.severity),
+            message=render(level.message_en, "en"),
+            message_nl=render(level.message_nl, "nl"),
+        )
+        for level in r.levels
+    ]
+    done = pl.concat(
+        [p.select(*CANDIDATE_COLUMNS, "severity", "message", "message_nl") for p in parts]
+    )
+    return done.with_columns(
+        rule_id=pl.lit(r.id),
+        ruleset_version=pl.lit(version),
+        computed_at=pl.lit(computed_at),
+    ).select(pl.col(name).cast(dtype) for name, dtype in FLAG_COLUMNS.items())
+
+
+def evaluate(
+    nightly: pl.DataFrame,
+    daily: pl.DataFrame,
+    ruleset: RuleSet,
+    computed_at: datetime,
+    *,
+    extra: Mapping[str, pl.DataFrame] | None = None,
+) -> pl.DataFrame:
+    """All flags the enabled rules raise on `nightly` (nightly_metrics) and `daily`.
+
+    One row per athlete, day and rule at most (each rule keeps its most severe level).
+    `computed_at` is stored as UTC (a naive datetime is taken to be UTC already).
+    `extra` passes further frames (wellness, lab_results) to rules that need them.
+    """
+    check_ruleset(ruleset)
+    if computed_at.tzinfo is None:
+        computed_at = computed_at.replace(tzinfo=UTC)
+    computed_at = computed_at.astimezone(UTC)
+    ordered = sorted(ruleset.enabled, key=lambda r: REGISTRY[r.id].meta)
+    flags = empty_flags()
+    for r in ordered:
+        inputs = RuleInputs(nightly, daily, flags, dict(extra or {}))
+        cands = REGISTRY[r.id].fn(inputs, r)
+        flags = pl.concat([flags, _finish(cands, r, ruleset.version, computed_at)])
+    return flags.sort("athlete_id", "day", "rule_id")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def consecutive(cond: pl.Expr, on: str, by: str = "athlete_id") -> pl.Expr:
+    """Length of the run of consecutive calendar dates up to this row where `cond` holds.
+
+    0 where `cond` is false or null. A missing date (no row) breaks the run. The frame must
+    be sorted by (`by`, `on`) with one row per date.
+    """
+    ok = cond.fill_null(False)
+    follows = (pl.col(on) - pl.col(on).shift(1).over(by)) == timedelta(days=1)
+    starts = ~ok | ~follows.fill_null(False)  # a false row starts a run of count 0
+    run = starts.cum_sum().over(by)
+    return ok.cast(pl.Int64).cum_sum().over([pl.col(by), run])
+
+
+def _nightly_candidates(
+    nightly: pl.DataFrame, value: str, baseline: str | None = None
+) -> pl.DataFrame:
+    cols = [pl.col("athlete_id"), pl.col("night").alias("day"), pl.col(value).alias("value")]
+    cols.append(
+        pl.col(baseline).alias("baseline")
+        if baseline
+        else pl.lit(None, dtype=pl.Float64).alias("baseline")
+    )
+    return nightly.select(cols).filter(pl.col("value").is_not_null())
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@rule(
+    "rhr_elevated",
+    levels={"high": ("pct_above", "bpm_above"), "above": ("pct_above",), "below": ("pct_below",)},
+    fields=("pct", "diff_bpm"),
+)
+def rhr_elevated(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
+    """Resting HR against the personal baseline; the most severe level per night.
+
+    Compared as 100 x (value - baseline) > pct x baseline, so a value of exactly +8 % is
+    not over +8 % even in floating point.
+    """
+    high_pct, high_bpm = r.threshold("high", "pct_above"), r.threshold("high", "bpm_above")
+    above_pct, below_pct = r.threshold("above", "pct_above"), r.threshold("below", "pct_below")
+    v, b = pl.col("value"), pl.col("baseline")
+    c = _nightly_candidates(inputs.nightly, "resting_hr", "resting_hr_baseline")
+    c = c.filter(b.is_not_null() & (b > 0))
+    level = (
+        pl.when((100 * (v - b) > high_pct * b) | (v - b > high_bpm))
+        .then(pl.lit("high"))
+        .when(100 * (v - b) > above_pct * b)
+        .then(pl.lit("above"))
+        .when(100 * (b - v) > below_pct * b)
+        .then(pl.lit("below"))
+    )
+    threshold = (
+        pl.when(pl.col("level") == "high")
+        .then(pl.min_horizontal(b * (1 + high_pct / 100), b + high_bpm))
+        .when(pl.col("level") == "above")
+        .then(b * (1 + above_pct / 100))
+        .otherwise(b * (1 - below_pct / 100))
+    )
+    return (
+        c.with_columns(level=level)
+        .filter(pl.col("level").is_not_null())
+        .with_columns(
+            threshold=threshold,
+            pct=100 * (v - b).abs() / b,
+            diff_bpm=(v - b).abs(),
+        )
+    )
+
+
+@rule("sleep_short_streak", levels={"streak": ("hours_below", "nights")}, fields=("nights",))
+def sleep_short_streak(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
+    """Warning on the Nth and each further consecutive calendar night under the hours."""
+    hours, need = r.threshold("streak", "hours_below"), r.threshold("streak", "nights")
+    nights = (
+        inputs.nightly.select("athlete_id", "night", "sleep_hours")
+        .sort("athlete_id", "night")
+        .with_columns(nights=consecutive(pl.col("sleep_hours") < hours, "night"))
+    )
+    return nights.filter(pl.col("nights") >= need).select(
+        "athlete_id",
+        day=pl.col("night"),
+        level=pl.lit("streak"),
+        value=pl.col("sleep_hours"),
+        threshold=pl.lit(hours),
+        baseline=pl.lit(None, dtype=pl.Float64),
+        nights=pl.col("nights"),
+    )
+
+
+@rule("sleep_out_of_range", levels={"short": ("hours_below",), "long": ("hours_above",)})
+def sleep_out_of_range(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
+    """Info when a night's sleep is outside the normal range (bounds themselves are normal)."""
+    low, high = r.threshold("short", "hours_below"), r.threshold("long", "hours_above")
+    v = pl.col("value")
+    return (
+        _nightly_candidates(inputs.nightly, "sleep_hours")
+        .with_columns(
+            level=pl.when(v < low).then(pl.lit("short")).when(v > high).then(pl.lit("long"))
+        )
+        .filter(pl.col("level").is_not_null())
+        .with_columns(threshold=pl.when(pl.col("level") == "short").then(low).otherwise(high))
+    )
+
+
+@rule("hrv_low", levels={"low": ("ms_below",), "reduced": ("ms_upto",)})
+def hrv_low(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
+    """Warning under the low bound; watch from the low bound up to and including the upper."""
+    low, upto = r.threshold("low", "ms_below"), r.threshold("reduced", "ms_upto")
+    v = pl.col("value")
+    return (
+        _nightly_candidates(inputs.nightly, "hrv_ms")
+        .with_columns(
+            level=pl.when(v < low).then(pl.lit("low")).when(v <= upto).then(pl.lit("reduced"))
+        )
+        .filter(pl.col("level").is_not_null())
+        .with_columns(threshold=pl.when(pl.col("level") == "low").then(low).otherwise(upto))
+    )
+
+
+@rule("no_rest_day", levels={"no_rest": ("days",)})
+def no_rest_day(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
+    """Warning on day D when each of the `days` local days D-6..D (for 7) had an activity.
+
+    A run of training days counts only over consecutive daily rows with is_rest_day known,
+    so a week with a gap in the data is not evaluated. value = training days in a row.
+    """
+    days = r.threshold("no_rest", "days")
+    return (
+        inputs.daily.select("athlete_id", "day", "is_rest_day")
+        .sort("athlete_id", "day")
+        .with_columns(run=consecutive(~pl.col("is_rest_day"), "day"))
+        .filter(pl.col("run") >= days)
+        .select(
+            "athlete_id",
+            "day",
+            level=pl.lit("no_rest"),
+            value=pl.col("run").cast(pl.Float64),
+            threshold=pl.lit(days),
+            baseline=pl.lit(None, dtype=pl.Float64),
+        )
+    )
