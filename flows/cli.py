@@ -174,7 +174,7 @@ def rules() -> None:
         table.add_column(col, overflow="fold")
     for rule in ruleset.rules.values():
         for level in rule.levels:
-            table.add_row(rule.id, level.severity, level.describe(), rule.source)
+            table.add_row(rule.id, level.severity, level.describe(), level.source)
     console.print(table)
 
 

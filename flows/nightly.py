@@ -50,7 +50,6 @@ def read_inputs(db: str | None, athletes: list[str]) -> dict[str, pl.DataFrame]:
 
 @task(name="compute-metrics-and-flags")
 def compute(inputs: dict[str, pl.DataFrame], computed_at: datetime) -> dict[str, pl.DataFrame]:
-    trimp = activity_trimp(inputs["activities"], inputs["heart_rate"], inputs["athletes"])
     nightly = nightly_metrics(
         inputs["sleep_stages"],
         inputs["heart_rate"],
@@ -59,6 +58,9 @@ def compute(inputs: dict[str, pl.DataFrame], computed_at: datetime) -> dict[str,
         inputs["device_summaries"],
         inputs["athletes"],
     ).with_columns(computed_at=pl.lit(computed_at))
+    trimp = activity_trimp(
+        inputs["activities"], inputs["heart_rate"], inputs["athletes"], nightly=nightly
+    )
     daily = daily_metrics(trimp, inputs["athletes"], nightly).with_columns(
         computed_at=pl.lit(computed_at)
     )
