@@ -66,23 +66,23 @@ def _print_outcomes(outcomes: list) -> None:
 
 
 def _print_flags(frame, lang: str = "en") -> None:
+    """One table per athlete: day, rule, severity and the plain-language message."""
     if frame.height == 0:
         console.print("No flags.")
         return
-    table = Table()
-    for col in ("athlete", "day", "rule", "severity", "message"):
-        table.add_column(col, overflow="fold")
     message = "message_nl" if lang == "nl" else "message"
-    for row in frame.iter_rows(named=True):
-        style = SEVERITY_STYLE.get(row["severity"], "")
-        table.add_row(
-            row["athlete_id"],
-            str(row["day"]),
-            row["rule_id"],
-            f"[{style}]{row['severity']}[/]",
-            row[message],
-        )
-    console.print(table)
+    for (athlete,), rows in frame.sort("athlete_id", "day").group_by(
+        "athlete_id", maintain_order=True
+    ):
+        table = Table(title=f"{athlete}: {rows.height} flags", title_justify="left")
+        for col in ("day", "rule", "severity", "message"):
+            table.add_column(col, overflow="fold", no_wrap=col != "message")
+        for row in rows.iter_rows(named=True):
+            style = SEVERITY_STYLE.get(row["severity"], "")
+            table.add_row(
+                str(row["day"]), row["rule_id"], f"[{style}]{row['severity']}[/]", row[message]
+            )
+        console.print(table)
 
 
 @app.command()
