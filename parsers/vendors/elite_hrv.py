@@ -1,0 +1,58 @@
+"""Elite HRV readings export (app -> Account -> Export data: one CSV row per reading).
+
+Columns as public importers read them: `Date Time Start` (or `Date Time` / `Date`),
+`Reading Type` (`Morning Readiness`, `Open Reading`, ...), `HR`, `RMSSD`, `ln(RMSSD)`,
+`HRV` (Elite HRV's own 0-100 score, NOT milliseconds: never stored as RMSSD), `SDNN`, ...
+Only morning readiness readings describe the night; when the file says the reading type,
+other readings are skipped. See docs/sources/elite_hrv.md.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.base import ParsedFile
+from parsers.vendors.common import (
+    VendorFormat,
+    check_dates,
+    find_column,
+    frames_of,
+    header_of,
+    local_date,
+    morning_readings,
+    naive_datetime,
+    read_table,
+    require_column,
+)
+
+VENDOR = "elite_hrv"
+FORMAT = "elite_hrv_csv"
+DATE_COLUMNS = ("Date Time Start", "Date Time", "DateTime", "Date")
+
+
+def sniff(data: bytes, name: str) -> bool:
+    """`Reading Type`, or `Date Time Start` beside `RMSSD`."""
+    h = set(header_of(data))
+    return "rmssd" in h and ("reading type" in h or "date time start" in h
+                             or "morning readiness" in h)
+
+
+def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
+    """Morning readiness readings -> hrv_rmssd_ms and resting_hr for the reading's date."""
+    # Date Time Start,Date Time End,Reading Type,Position,Tags,HRV,Morning Readiness,HR,
+    # ln(RMSSD),RMSSD,NN50,PNN50,SDNN,...
+    # 2024-03-02 06:58:10,2024-03-02 07:00:40,Morning Readiness,Lying Down,,68,7,51,4.41,82.3,...
+    table = read_table(data, name).frame
+    cols = table.columns
+    when = require_column(cols, "date/time", *DATE_COLUMNS, name=name)
+    rmssd = require_column(cols, "RMSSD", "RMSSD", name=name)
+    check_dates(table, local_date(when), when, name)
+    kind = find_column(cols, "Reading Type")
+    if kind:
+        table = table.filter(pl.col(kind).str.to_lowercase().str.contains("morning"))
+    out = morning_readings(table, local_date(when), naive_datetime(when), rmssd,
+                           find_column(cols, "HR", "Heart Rate", "Avg HR"), VENDOR)
+    return ParsedFile(FORMAT, frames_of(device_summaries=out), vendor=VENDOR)
+
+
+PARSERS = [VendorFormat(FORMAT, sniff, parse)]
