@@ -7,14 +7,12 @@ writer, and each file is one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task, unmapped
 
-from parsers.base import ParsedFile, ParseError
-from parsers.registry import parse_file
-from parsers.study import athletes_files, content_id, discover, read_athletes
+from parsers.inputs import ParseResult, parse_input
+from parsers.study import athletes_files, discover, read_athletes
 from warehouse.db import writer
 from warehouse.load import FileOutcome, load_file, offset_to_zone, upsert_athlete
 from warehouse.sql import run
@@ -23,39 +21,15 @@ from warehouse.sql import run
 BATCH_FILES = 64
 
 
-@dataclass
-class ParseResult:
-    path: str
-    athlete_id: str | None
-    file_id: str
-    size_bytes: int
-    parsed: ParsedFile | None = None
-    error: str | None = None
-
-
-def parse_one(path: str, athlete_id: str | None, known: frozenset[str], engine: str) -> ParseResult:
-    """Read, hash and (unless the content is already recorded) parse one file; never raises."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return ParseResult(path, athlete_id, f"unreadable:{path}", 0, error=f"cannot read: {exc}")
-    result = ParseResult(path, athlete_id, content_id(data), len(data))
-    if result.file_id in known or athlete_id is None:
-        return result
-    try:
-        result.parsed = parse_file(data, name=Path(path).name, engine=engine)
-    except ParseError as exc:
-        result.error = str(exc)
-    except Exception as exc:  # a parser bug must not lose the file: record it, keep going
-        result.error = f"internal error while parsing ({type(exc).__name__}); please report"
-    return result
-
-
 @task(name="parse-files")
 def parse_batch(
-    batch: list[tuple[str, str | None]], known: frozenset[str], engine: str
+    batch: list[tuple[str, str | None]], known: frozenset[str], engine: str, zones: dict
 ) -> list[ParseResult]:
-    return [parse_one(path, athlete, known, engine) for path, athlete in batch]
+    return [
+        result
+        for path, athlete in batch
+        for result in parse_input(path, athlete, known, engine, zones.get(athlete))
+    ]
 
 
 def _register_athletes(db: str | None, roots: list[Path], athletes: set[str], tz: str | None):
@@ -73,7 +47,9 @@ def _register_athletes(db: str | None, roots: list[Path], athletes: set[str], tz
                 )
         for athlete in sorted(athletes):
             upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
-        return frozenset(r[0] for r in run(con, "SELECT DISTINCT file_id FROM files"))
+        known = frozenset(r[0] for r in run(con, "SELECT DISTINCT file_id FROM files"))
+        zones = dict(run(con, "SELECT athlete_id, time_zone FROM athletes"))
+        return known, zones
 
 
 def _load(db: str | None, results: list[ParseResult]) -> list[FileOutcome]:
@@ -110,11 +86,14 @@ def ingest(
     logger = get_run_logger()
     roots = [Path(p) for p in paths]
     files = discover(roots, athlete)
-    known = _register_athletes(db, roots, {f.athlete_id for f in files if f.athlete_id}, tz)
+    athletes = {f.athlete_id for f in files if f.athlete_id}
+    known, zones = _register_athletes(db, roots, athletes, tz)
     logger.info("ingest: %d files found, %d contents already recorded", len(files), len(known))
     jobs = [(str(f.path), f.athlete_id) for f in files]
     batches = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
-    futures = parse_batch.map(batches, known=unmapped(known), engine=unmapped(engine))
+    futures = parse_batch.map(
+        batches, known=unmapped(known), engine=unmapped(engine), zones=unmapped(zones)
+    )
     outcomes: list[FileOutcome] = []
     for future in futures:
         outcomes.extend(_load(db, future.result()))

@@ -1,8 +1,9 @@
 """Which parser reads a file: by content first (magic bytes, XML root, CSV header), then
 by extension. The single entry point for the rest of herstel is `parse_file`.
 
-Adding a vendor format = one module with `parse(data, name) -> ParsedFile` and a `looks_like`
-(or another content test) + one `Format` entry in `FORMATS`.
+Adding a format = one module with `parse(data, name) -> ParsedFile` and a content test, plus
+one `Format` entry here; vendor exports (`parsers/vendors/`) register themselves through their
+`PARSERS` list and are tried before the generic CSV formats.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from parsers import csv_long, fit, gpx, wellness_csv
+from parsers import csv_long, fit, gpx, vendors, wellness_csv
 from parsers.base import ParsedFile, ParseError
 from parsers.clean import drop_impossible
 
@@ -61,6 +62,7 @@ class Format:
     parse: Callable[..., ParsedFile]  # parse(data, name) -> ParsedFile
     extensions: tuple[str, ...] = ()  # fallback when no content test matches
     takes_engine: bool = False  # parse(data, name, engine=...) (FIT only)
+    takes_tz: bool = False  # parse(data, name, tz=...): local times without an offset
 
 
 #: Sniffing order matters: binary magic first, then XML, then CSV headers.
@@ -69,9 +71,11 @@ FORMATS: dict[str, Format] = {
     for f in (
         Format("fit", lambda d, n: is_fit(d), fit.parse, (".fit",), takes_engine=True),
         Format("gpx", lambda d, n: xml_root(d) == "gpx", gpx.parse, (".gpx",)),
+        *(Format(v.format, v.sniff, v.parse, takes_tz=True) for v in vendors.all_formats()),
         Format("csv_long", lambda d, n: csv_long.looks_like(csv_header(d)), csv_long.parse),
-        Format("wellness_csv", lambda d, n: wellness_csv.looks_like(csv_header(d)),
-               wellness_csv.parse),
+        Format(
+            "wellness_csv", lambda d, n: wellness_csv.looks_like(csv_header(d)), wellness_csv.parse
+        ),
     )
 }
 
@@ -103,7 +107,9 @@ def _unrecognised(data: bytes, name: str) -> ParseError:
         what = f"{len(data)} bytes of unknown binary content"
     return ParseError(
         f"unrecognised format: {what}; expected FIT, GPX, a long CSV "
-        f"(timestamp,metric,value[,unit]) or a wellness CSV (day + scores)")
+        f"(timestamp,metric,value[,unit]), a wellness CSV (day + scores) or a vendor export "
+        f"listed in docs/formats.md"
+    )
 
 
 def _read(path_or_bytes: bytes | str | Path, name: str) -> tuple[bytes, str]:
@@ -116,16 +122,29 @@ def _read(path_or_bytes: bytes | str | Path, name: str) -> tuple[bytes, str]:
         raise ParseError(f"cannot read file: {exc.strerror or exc}") from exc
 
 
-def parse_file(path_or_bytes: bytes | str | Path, name: str = "", engine: str = "fast",
-               now: datetime | None = None) -> ParsedFile:
-    """Sniff, parse and clean one file. Raises only `ParseError` for bad input."""
+def parse_file(
+    path_or_bytes: bytes | str | Path,
+    name: str = "",
+    engine: str = "fast",
+    now: datetime | None = None,
+    tz: str | None = None,
+) -> ParsedFile:
+    """Sniff, parse and clean one file. Raises only `ParseError` for bad input.
+
+    `tz` is the athlete's IANA zone, for vendor files that write local times without an offset.
+    """
     data, name = _read(path_or_bytes, name)
     kind = sniff(data, name)
     if kind is None:
         raise _unrecognised(data, name)
     fmt = FORMATS[kind]
+    options: dict[str, str | None] = {}
+    if fmt.takes_engine:
+        options["engine"] = engine
+    if fmt.takes_tz:
+        options["tz"] = tz
     try:
-        parsed = fmt.parse(data, name, engine=engine) if fmt.takes_engine else fmt.parse(data, name)
+        parsed = fmt.parse(data, name, **options)
     except ParseError:
         raise
     except Exception as exc:  # noqa: BLE001 - the contract: bad input ends in ParseError

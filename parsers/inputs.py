@@ -1,0 +1,78 @@
+"""One input (a file, or a zip archive of files) -> parse results, one per file it holds.
+
+This is what a parse task runs. It never raises: every file, and every archive member, comes
+back with either a `ParsedFile` or the reason it could not be read, so the loader can record it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from parsers.archive import is_zip, iter_members
+from parsers.base import ParsedFile, ParseError
+from parsers.registry import parse_file
+from parsers.study import content_id
+
+
+@dataclass
+class ParseResult:
+    path: str  # inside an archive: archive path + "/" + member name
+    athlete_id: str | None
+    file_id: str  # sha256 of the content
+    size_bytes: int
+    parsed: ParsedFile | None = None
+    error: str | None = None
+
+
+def _parse_bytes(
+    data: bytes,
+    path: str,
+    athlete_id: str | None,
+    known: frozenset[str],
+    engine: str,
+    tz: str | None,
+) -> ParseResult:
+    result = ParseResult(path, athlete_id, content_id(data), len(data))
+    if result.file_id in known or athlete_id is None:
+        return result  # already recorded, or nobody's: the loader says which, nothing to parse
+    try:
+        result.parsed = parse_file(data, name=Path(path).name, engine=engine, tz=tz)
+    except ParseError as exc:
+        result.error = str(exc)
+    except Exception as exc:  # a parser bug must not lose the file: record it, keep going
+        result.error = f"internal error while parsing ({type(exc).__name__}); please report"
+    return result
+
+
+def _archive(path: str, athlete_id, known, engine, tz) -> list[ParseResult]:
+    results = []
+    for member in iter_members(path, Path(path).name):
+        member_path = f"{path}/{member.name}"
+        if member.data is None:
+            ident = content_id(f"refused:{member_path}".encode())
+            results.append(ParseResult(member_path, athlete_id, ident, 0, error=member.reason))
+        else:
+            results.append(_parse_bytes(member.data, member_path, athlete_id, known, engine, tz))
+    return results
+
+
+def parse_input(
+    path: str,
+    athlete_id: str | None,
+    known: frozenset[str] = frozenset(),
+    engine: str = "fast",
+    tz: str | None = None,
+) -> list[ParseResult]:
+    """Read, hash and (unless its content is already recorded) parse one input."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        ident = content_id(f"unreadable:{path}".encode())
+        return [ParseResult(path, athlete_id, ident, 0, error=f"cannot read: {exc.strerror}")]
+    if is_zip(data):
+        try:
+            return _archive(path, athlete_id, known, engine, tz)
+        except ParseError as exc:
+            return [ParseResult(path, athlete_id, content_id(data), len(data), error=str(exc))]
+    return [_parse_bytes(data, path, athlete_id, known, engine, tz)]
