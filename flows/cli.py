@@ -7,6 +7,7 @@ Prefect is imported only by the commands that run flows, so `rules` and `flags` 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -65,6 +66,32 @@ def _print_outcomes(outcomes: list) -> None:
         console.print(problems)
 
 
+def _print_nights(db: str | None, athletes: list[str]) -> None:
+    """Nights per athlete and how many have each marker: what the researcher got."""
+    if not athletes:
+        return
+    from warehouse.db import connect
+    from warehouse.sql import run
+
+    con = connect(db, read_only=True)
+    try:
+        rows = run(
+            con,
+            "SELECT athlete_id, count(*), min(night), max(night), count(sleep_hours), "
+            "count(resting_hr), count(hrv_ms) FROM nightly_metrics "
+            "WHERE list_contains(?, athlete_id) GROUP BY 1 ORDER BY 1",
+            [athletes],
+        )
+    finally:
+        con.close()
+    table = Table(title="Nights per athlete")
+    for col in ("athlete", "nights", "first", "last", "sleep", "resting HR", "HRV"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
+
+
 def _print_flags(frame, lang: str = "en") -> None:
     """One table per athlete: day, rule, severity and the plain-language message."""
     if frame.height == 0:
@@ -85,6 +112,9 @@ def _print_flags(frame, lang: str = "en") -> None:
         console.print(table)
 
 
+DEFAULT_KEY_FILE = Path.home() / ".config" / "herstel" / "pseudonym.key"
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or study folders", exists=True)],
@@ -94,6 +124,19 @@ def ingest(
     ] = None,
     tz: Annotated[str | None, typer.Option(help="IANA time zone, e.g. Europe/Amsterdam")] = None,
     fit_engine: Annotated[str, typer.Option(help="fast or fitparse (the reference)")] = "fast",
+    pseudonymise: Annotated[
+        bool, typer.Option(help="Store salted pseudonyms instead of folder names")
+    ] = False,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Pseudonym key, kept outside the database (default $HERSTEL_KEY_FILE)"),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Parallel parsers (default: all cores)")
+    ] = None,
+    then_nightly: Annotated[
+        bool, typer.Option("--nightly", help="Run the nightly metrics and rules afterwards")
+    ] = False,
     verbose: bool = False,
 ) -> None:
     """Load files into the warehouse; every file ends loaded, partial, duplicate or quarantined."""
@@ -101,10 +144,21 @@ def ingest(
         raise typer.BadParameter("--fit-engine must be fast or fitparse")
     _check_zone(tz)
     prefect_env.configure(verbose)
+    from flows import progress
     from flows.ingest import ingest as ingest_flow
+    from flows.ingest import task_runner_for
+    from parsers.study import discover
 
-    outcomes = ingest_flow([str(p) for p in paths], db, athlete, tz, fit_engine)
+    key = None
+    if pseudonymise:
+        key = str(key_file or os.environ.get("HERSTEL_KEY_FILE") or DEFAULT_KEY_FILE)
+    found = [f.path for f in discover(list(paths), athlete)]
+    flow = ingest_flow.with_options(task_runner=task_runner_for(len(found), workers))
+    with progress.bar(len(found), sum(p.stat().st_size for p in found)):
+        outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key)
     _print_outcomes(outcomes)
+    if then_nightly:
+        nightly(db=db, since=None, rebuild=False, verbose=verbose)
 
 
 def _check_zone(tz: str | None) -> None:
@@ -131,6 +185,7 @@ def nightly(
 
     summary = nightly_flow(db, _date(since), rebuild)
     console.print(f"{len(summary.athletes)} athletes recomputed: {summary.rows}")
+    _print_nights(db, summary.athletes)
     if summary.new_flags is not None and summary.new_flags.height:
         console.print("New flags:")
         _print_flags(summary.new_flags)

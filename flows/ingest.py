@@ -2,101 +2,125 @@
 
 Parsing runs in batches of files per task (a task run costs ~2.5 ms of orchestration, and a study
 has tens of thousands of small daily files). Loading stays in the flow's process: DuckDB has one
-writer, and each file is one transaction.
+writer, each file is one transaction, and the file is held only while a batch loads.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task, unmapped
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
+from flows import progress
 from parsers.inputs import ParseResult, parse_input
-from parsers.study import athletes_files, discover, read_athletes
+from parsers.study import InputFile, athletes_files, discover, load_key, pseudonym, read_athletes
 from warehouse.db import writer
-from warehouse.load import FileOutcome, load_file, offset_to_zone, upsert_athlete
+from warehouse.load import FileOutcome, Incoming, load_files, offset_to_zone, upsert_athlete
 from warehouse.sql import run
 
 #: Files per parse task: large enough to amortise task overhead, small enough to spread work.
 BATCH_FILES = 64
+#: Below this many files, worker processes cost more to start than they save.
+PROCESS_POOL_MIN_FILES = 200
+
+Job = tuple[str, str | None, str]  # (path to read, athlete id, path to record)
 
 
 @task(name="parse-files")
 def parse_batch(
-    batch: list[tuple[str, str | None]], known: frozenset[str], engine: str, zones: dict
+    batch: list[Job], known: frozenset[str], engine: str, zones: dict[str, str]
 ) -> list[ParseResult]:
     return [
         result
-        for path, athlete in batch
-        for result in parse_input(path, athlete, known, engine, zones.get(athlete))
+        for path, athlete, record_as in batch
+        for result in parse_input(path, athlete, known, engine, zones.get(athlete), record_as)
     ]
 
 
-def _register_athletes(db: str | None, roots: list[Path], athletes: set[str], tz: str | None):
+def _register_athletes(
+    db: str | None, roots: list[Path], files: list[InputFile], tz: str | None, rename
+) -> tuple[frozenset[str], dict[str, str]]:
+    """Athletes from athletes.csv and the folders; returns known contents and time zones."""
     with writer(db) as con:
         for path in athletes_files(roots):
             for row in read_athletes(path).iter_rows(named=True):
                 upsert_athlete(
                     con,
-                    row["athlete_id"],
+                    rename(row["athlete_id"]),
                     tz or row["time_zone"],
                     "option" if tz else "athletes_file",
                     birth_year=row["birth_year"],
                     sex=row["sex"],
                     hr_max=row["hr_max"],
                 )
-        for athlete in sorted(athletes):
+        for athlete in sorted({f.athlete_id for f in files if f.athlete_id}):
             upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
         known = frozenset(r[0] for r in run(con, "SELECT DISTINCT file_id FROM files"))
         zones = dict(run(con, "SELECT athlete_id, time_zone FROM athletes"))
-        return known, zones
+    return known, zones
 
 
 def _load(db: str | None, results: list[ParseResult]) -> list[FileOutcome]:
-    outcomes = []
     with writer(db) as con:
         for r in results:
-            if r.parsed is not None and r.athlete_id is not None:
-                zone = offset_to_zone(r.parsed.utc_offset_s)
-                if zone:
-                    upsert_athlete(con, r.athlete_id, zone, "fit_offset")
-            outcomes.append(
-                load_file(
-                    con,
-                    file_id=r.file_id,
-                    path=r.path,
-                    athlete_id=r.athlete_id,
-                    size_bytes=r.size_bytes,
-                    parsed=r.parsed,
-                    error=r.error,
-                )
-            )
-    return outcomes
+            zone = offset_to_zone(r.parsed.utc_offset_s) if r.parsed else None
+            if zone and r.athlete_id is not None:
+                upsert_athlete(con, r.athlete_id, zone, "fit_offset")
+        batch = [
+            Incoming(r.file_id, r.path, r.athlete_id, r.size_bytes, r.parsed, r.error)
+            for r in results
+        ]
+        return load_files(con, batch)
 
 
-@flow(name="herstel-ingest", log_prints=False)
+def _renamer(key_file: str | None) -> Callable[[str], str]:
+    if key_file is None:
+        return lambda name: name
+    key = load_key(Path(key_file))
+    return lambda name: pseudonym(name, key)
+
+
+def task_runner_for(n_files: int, workers: int | None = None):
+    """Processes for a study (fitparse and XML parsing hold the GIL), threads for a few files."""
+    workers = workers or os.cpu_count() or 1
+    if n_files >= PROCESS_POOL_MIN_FILES and workers > 1:
+        return ProcessPoolTaskRunner(max_workers=workers)
+    return ThreadPoolTaskRunner(max_workers=workers)
+
+
+@flow(name="herstel-ingest")
 def ingest(
     paths: list[str],
     db: str | None = None,
     athlete: str | None = None,
     tz: str | None = None,
     engine: str = "fast",
+    pseudonymise_key: str | None = None,
 ) -> list[FileOutcome]:
-    """Ingest files or study folders; every file ends in exactly one recorded state."""
+    """Ingest files or study folders; every file ends in exactly one recorded state.
+
+    `pseudonymise_key`: path of the key file; athlete folder names are then replaced by stable
+    salted ids (`parsers.study.pseudonym`) everywhere, paths included.
+    """
     logger = get_run_logger()
     roots = [Path(p) for p in paths]
-    files = discover(roots, athlete)
-    athletes = {f.athlete_id for f in files if f.athlete_id}
-    known, zones = _register_athletes(db, roots, athletes, tz)
+    rename = _renamer(pseudonymise_key)
+    files = discover(roots, athlete, rename)
+    known, zones = _register_athletes(db, roots, files, tz, rename)
     logger.info("ingest: %d files found, %d contents already recorded", len(files), len(known))
-    jobs = [(str(f.path), f.athlete_id) for f in files]
+    jobs: list[Job] = [(str(f.path), f.athlete_id, f.recorded_path) for f in files]
     batches = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
     futures = parse_batch.map(
         batches, known=unmapped(known), engine=unmapped(engine), zones=unmapped(zones)
     )
     outcomes: list[FileOutcome] = []
     for future in futures:
-        outcomes.extend(_load(db, future.result()))
+        loaded = _load(db, future.result())
+        outcomes.extend(loaded)
+        progress.report(loaded)
     statuses: dict[str, int] = {}
     for o in outcomes:
         statuses[o.status] = statuses.get(o.status, 0) + 1

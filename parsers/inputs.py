@@ -45,10 +45,10 @@ def _parse_bytes(
     return result
 
 
-def _archive(path: str, athlete_id, known, engine, tz) -> list[ParseResult]:
+def _archive(path: str, record_as: str, athlete_id, known, engine, tz) -> list[ParseResult]:
     results = []
     for member in iter_members(path, Path(path).name):
-        member_path = f"{path}/{member.name}"
+        member_path = f"{record_as}/{member.name}"
         if member.data is None:
             ident = content_id(f"refused:{member_path}".encode())
             results.append(ParseResult(member_path, athlete_id, ident, 0, error=member.reason))
@@ -63,16 +63,22 @@ def parse_input(
     known: frozenset[str] = frozenset(),
     engine: str = "fast",
     tz: str | None = None,
+    record_as: str | None = None,
 ) -> list[ParseResult]:
-    """Read, hash and (unless its content is already recorded) parse one input."""
+    """Read, hash and (unless its content is already recorded) parse one input.
+
+    `record_as` is the path to record (default `path`), e.g. with the athlete's pseudonym.
+    """
+    record_as = record_as or path
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        ident = content_id(f"unreadable:{path}".encode())
-        return [ParseResult(path, athlete_id, ident, 0, error=f"cannot read: {exc.strerror}")]
+        ident = content_id(f"unreadable:{record_as}".encode())
+        error = f"cannot read: {exc.strerror}"
+        return [ParseResult(record_as, athlete_id, ident, 0, error=error)]
     if is_zip(data):
         try:
-            return _archive(path, athlete_id, known, engine, tz)
+            return _archive(path, record_as, athlete_id, known, engine, tz)
         except ParseError as exc:
-            return [ParseResult(path, athlete_id, content_id(data), len(data), error=str(exc))]
-    return [_parse_bytes(data, path, athlete_id, known, engine, tz)]
+            return [ParseResult(record_as, athlete_id, content_id(data), len(data), error=str(exc))]
+    return [_parse_bytes(data, record_as, athlete_id, known, engine, tz)]

@@ -8,6 +8,10 @@ every file given belongs to that athlete.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,8 @@ ATHLETES_COLUMNS = {
 class InputFile:
     path: Path
     athlete_id: str | None  # None: a stray file outside any athlete folder
+    #: the path recorded in `files.path` (with --pseudonymise the athlete folder is replaced)
+    recorded_path: str = ""
 
 
 def _visible_files(folder: Path) -> list[Path]:
@@ -40,22 +46,30 @@ def _visible_files(folder: Path) -> list[Path]:
     )
 
 
-def discover(paths: list[Path], athlete: str | None = None) -> list[InputFile]:
-    """Every file under `paths` with its athlete: `athlete` if given, else its top folder."""
+def discover(
+    paths: list[Path], athlete: str | None = None, rename: Callable[[str], str] | None = None
+) -> list[InputFile]:
+    """Every file under `paths` with its athlete: `athlete` if given, else its top folder.
+
+    `rename` maps a folder name to the athlete id to store (e.g. a pseudonym); the recorded
+    path then carries the new id instead of the folder name.
+    """
+    rename = rename or (lambda name: name)
     found: list[InputFile] = []
     for root in paths:
         if root.is_file():
-            found.append(InputFile(root, athlete))
+            found.append(InputFile(root, athlete, str(root)))
             continue
         for path in _visible_files(root):
             rel = path.relative_to(root)
             if athlete is not None:
-                found.append(InputFile(path, athlete))
+                found.append(InputFile(path, athlete, str(path)))
             elif len(rel.parts) == 1:
                 if rel.name != ATHLETES_FILE:
-                    found.append(InputFile(path, None))
+                    found.append(InputFile(path, None, str(path)))
             else:
-                found.append(InputFile(path, rel.parts[0]))
+                who = rename(rel.parts[0])
+                found.append(InputFile(path, who, str(root.joinpath(who, *rel.parts[1:]))))
     return found
 
 
@@ -83,3 +97,22 @@ def read_athletes(path: Path) -> pl.DataFrame:
 def content_id(data: bytes) -> str:
     """A file's identity: the sha256 of its content, so a renamed copy is still the same file."""
     return hashlib.sha256(data).hexdigest()
+
+
+def pseudonym(name: str, key: bytes) -> str:
+    """A stable id for `name` that cannot be reversed without `key` (HMAC-SHA256, 64 bits)."""
+    return "p" + hmac.new(key, name.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def load_key(path: Path) -> bytes:
+    """The pseudonymisation key, created (owner-readable only) on first use.
+
+    Keep it outside the database and apart from it: whoever has both can re-identify athletes
+    by trying names; whoever has only the database cannot.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return bytes.fromhex(path.read_text().strip())

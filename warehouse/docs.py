@@ -1,6 +1,6 @@
 """Generate docs/schema.md from the database's own COMMENT ON texts, so the docs never drift.
 
-    python -m warehouse.docs [docs/schema.md]
+python -m warehouse.docs [docs/schema.md]
 """
 
 from __future__ import annotations

@@ -17,6 +17,23 @@ from parsers.base import CANONICAL, ParsedFile
 from warehouse.schema import RAW_TABLES
 from warehouse.sql import one, run, transaction
 
+#: Column types of a `files` row built in Python (others are inferred by DuckDB on insert).
+FILES_SCHEMA = {
+    "file_id": pl.String,
+    "path": pl.String,
+    "athlete_id": pl.String,
+    "format": pl.String,
+    "vendor": pl.String,
+    "device": pl.String,
+    "size_bytes": pl.Int64,
+    "status": pl.String,
+    "reason": pl.String,
+    **{f"rows_{t}": pl.Int32 for t in RAW_TABLES},
+    "rows_dropped": pl.Int32,
+    "dropped_reasons": pl.String,
+    "ingested_at": pl.Datetime("us", "UTC"),
+}
+
 #: Precedence of the sources of an athlete's time zone, strongest first.
 TZ_SOURCES = ("option", "athletes_file", "fit_offset", "default_utc")
 
@@ -79,109 +96,169 @@ def upsert_athlete(
             )
 
 
-def previous_record(con: duckdb.DuckDBPyConnection, file_id: str, path: str) -> tuple | None:
-    """(status, path) of the content if already recorded; the same path is preferred."""
-    return one(
+@dataclass
+class Incoming:
+    """One file to record: parsed, or with the reason it could not be."""
+
+    file_id: str
+    path: str
+    athlete_id: str | None
+    size_bytes: int
+    parsed: ParsedFile | None = None
+    error: str | None = None
+
+
+def _previous(con: duckdb.DuckDBPyConnection, file_ids: list[str]) -> dict[str, list[tuple]]:
+    """(path, status) of every recorded file with one of these contents."""
+    seen: dict[str, list[tuple]] = {}
+    rows = run(
         con,
-        "SELECT status, path FROM files WHERE file_id = ? "
-        "ORDER BY (path = ?) DESC, (status IN ('loaded', 'partial')) DESC LIMIT 1",
-        [file_id, path],
+        "SELECT file_id, path, status FROM files WHERE list_contains(?, file_id) "
+        "ORDER BY ingested_at",
+        [sorted(set(file_ids))],
     )
+    for file_id, path, status in rows:
+        seen.setdefault(file_id, []).append((path, status))
+    return seen
 
 
-def _insert_frame(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, athlete_id: str, file_id: str
-) -> int:
-    if frame.height == 0:
-        return 0
-    cols = list(CANONICAL[table])
-    if table == "device_summaries":
-        cols.remove("night")
-    who = "coalesce(f.athlete_id, ?)" if "athlete_id" in frame.columns else "?"
-    select = [f"f.{c}" for c in cols]
-    names = list(cols)
+def _decide(inc: Incoming, previous: dict[str, list[tuple]]) -> FileOutcome:
+    """The state a file ends in, before anything is written."""
+    out = FileOutcome(inc.file_id, inc.path, inc.athlete_id, inc.size_bytes, "loaded")
+    earlier = previous.get(inc.file_id, [])
+    same_path = [status for path, status in earlier if path == inc.path]
+    if same_path:
+        out.status, out.reason = "seen", f"already recorded as {same_path[0]}"
+        return out
+    if earlier:
+        path, status = next((e for e in earlier if e[1] in ("loaded", "partial")), earlier[0])
+        out.status, out.reason = "duplicate", f"same content as {path} ({status})"
+    elif inc.parsed is None or inc.athlete_id is None:
+        out.status = "quarantined"
+        out.reason = inc.error or "file is not inside an athlete folder and no --athlete was given"
+    else:
+        out.format = inc.parsed.format
+        out.dropped = dict(inc.parsed.dropped)
+        out.rows = inc.parsed.rows()
+        if inc.parsed.problems:
+            out.status, out.reason = "partial", "; ".join(inc.parsed.problems)
+    previous.setdefault(inc.file_id, []).append((inc.path, out.status))
+    return out
+
+
+def _tagged(frame: pl.DataFrame, athlete_id: str, file_id: str) -> pl.DataFrame:
+    """A canonical frame with the athlete (a row's own athlete_id wins) and file columns."""
+    who = pl.lit(athlete_id, pl.String)
+    if "athlete_id" in frame.columns:
+        who = pl.col("athlete_id").fill_null(who)
+    return frame.with_columns(athlete_id=who, file_id=pl.lit(file_id, pl.String))
+
+
+def _insert_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    cols = [c for c in CANONICAL[table] if c != "night"]
+    names = ["athlete_id", *cols, "file_id"]
+    select = [f"f.{c}" for c in names]
+    joins = ""
     if table == "device_summaries":
         # a summary known only by its time stamp belongs to the local date of that time
         names.append("night")
         select.append(
-            "coalesce(f.night, CAST(timezone(coalesce((SELECT a.time_zone FROM athletes a "
-            f"WHERE a.athlete_id = {who}), 'UTC'), f.ts) AS DATE))"
+            "coalesce(f.night, CAST(timezone(coalesce(a.time_zone, 'UTC'), f.ts) AS DATE))"
         )
+        joins = " LEFT JOIN athletes a ON a.athlete_id = f.athlete_id"
     con.register("_frame", frame.to_arrow())
     try:
-        params = [athlete_id] * (2 if table == "device_summaries" else 1) + [file_id]
         run(
             con,
-            f"INSERT INTO {table} (athlete_id, {', '.join(names)}, file_id) "
-            f"SELECT {who}, {', '.join(select)}, ? FROM _frame f",
-            params,
+            f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(select)} "
+            f"FROM _frame f{joins}",
         )
     finally:
         con.unregister("_frame")
-    return frame.height
 
 
-def _record(con: duckdb.DuckDBPyConnection, out: FileOutcome, vendor=None, device=None) -> None:
-    rows = [out.rows.get(t, 0) for t in RAW_TABLES]
-    run(
-        con,
-        "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            out.file_id,
-            out.path,
-            out.athlete_id,
-            out.format,
-            vendor,
-            device,
-            out.size_bytes,
-            out.status,
-            out.reason,
-            *rows,
-            sum(out.dropped.values()),
-            json.dumps(out.dropped, sort_keys=True) if out.dropped else None,
-            datetime.now(UTC),
-        ],
-    )
+def _files_frame(recorded: list[tuple[FileOutcome, ParsedFile | None]]) -> pl.DataFrame:
+    now = datetime.now(UTC)
+    rows = []
+    for out, parsed in recorded:
+        rows.append(
+            {
+                "file_id": out.file_id,
+                "path": out.path,
+                "athlete_id": out.athlete_id,
+                "format": out.format,
+                "vendor": parsed.vendor if parsed and out.rows else None,
+                "device": parsed.device if parsed and out.rows else None,
+                "size_bytes": out.size_bytes,
+                "status": out.status,
+                "reason": out.reason,
+                **{f"rows_{t}": out.rows.get(t, 0) for t in RAW_TABLES},
+                "rows_dropped": sum(out.dropped.values()),
+                "dropped_reasons": json.dumps(out.dropped, sort_keys=True) if out.dropped else None,
+                "ingested_at": now,
+            }
+        )
+    return pl.DataFrame(rows, schema=FILES_SCHEMA)
 
 
-def load_file(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    file_id: str,
-    path: str,
-    athlete_id: str | None,
-    size_bytes: int,
-    parsed: ParsedFile | None = None,
-    error: str | None = None,
-    format: str | None = None,
-) -> FileOutcome:
-    """Record one file and load its frames, atomically. Exactly one of parsed / error is given."""
-    out = FileOutcome(file_id, path, athlete_id, size_bytes, "loaded", format=format)
-    previous = previous_record(con, file_id, path)
-    if previous is not None and previous[1] == path:
-        out.status, out.reason = "seen", f"already recorded as {previous[0]}"
-        return out
-    if previous is not None:
-        out.status = "duplicate"
-        out.reason = f"same content as {previous[1]} ({previous[0]})"
-        with transaction(con):
-            _record(con, out)
-        return out
-    if parsed is None or athlete_id is None:
-        out.status = "quarantined"
-        out.reason = error or "file is not inside an athlete folder and no --athlete was given"
-        with transaction(con):
-            _record(con, out)
-        return out
-    out.format = parsed.format
-    out.dropped = dict(parsed.dropped)
-    if parsed.problems:
-        out.status, out.reason = "partial", "; ".join(parsed.problems)
+def _write(con: duckdb.DuckDBPyConnection, recorded: list[tuple[FileOutcome, Incoming]]) -> None:
+    """All recorded files and their rows in ONE transaction (group commit)."""
+    by_table: dict[str, list[pl.DataFrame]] = {}
+    for out, inc in recorded:
+        if out.status in ("loaded", "partial") and inc.parsed is not None:
+            for table, frame in inc.parsed.frames.items():
+                if frame.height and table in RAW_TABLES:
+                    by_table.setdefault(table, []).append(
+                        _tagged(frame, inc.athlete_id or "", inc.file_id)
+                    )
     with transaction(con):
+        _new_athletes(con, by_table)
         for table in RAW_TABLES:
-            if table in parsed.frames:
-                out.rows[table] = _insert_frame(
-                    con, table, parsed.frames[table], athlete_id, file_id
-                )
-        _record(con, out, parsed.vendor, parsed.device)
-    return out
+            if table in by_table:
+                _insert_table(con, table, pl.concat(by_table[table], how="vertical"))
+        files = _files_frame([(out, inc.parsed) for out, inc in recorded])
+        con.register("_files", files.to_arrow())
+        try:
+            run(con, "INSERT INTO files BY NAME SELECT * FROM _files")
+        finally:
+            con.unregister("_files")
+
+
+def _new_athletes(con: duckdb.DuckDBPyConnection, by_table: dict[str, list[pl.DataFrame]]):
+    """Athletes named inside a file (a long CSV's athlete_id column) get a row too."""
+    ids = {a for frames in by_table.values() for f in frames for a in f["athlete_id"].unique()}
+    known = {r[0] for r in run(con, "SELECT athlete_id FROM athletes")}
+    for athlete_id in sorted(ids - known):
+        upsert_athlete(con, athlete_id, None, "default_utc")
+
+
+def load_files(con: duckdb.DuckDBPyConnection, batch: list[Incoming]) -> list[FileOutcome]:
+    """Record a batch of files and load their rows in one transaction.
+
+    Files are never split: each is wholly in or wholly out, and a crash loses no recorded file.
+    If the batch cannot be stored, each file is tried in its own transaction, so one bad file
+    cannot hold back the others; a file whose rows the database refuses ends `quarantined`.
+    """
+    previous = _previous(con, [inc.file_id for inc in batch])
+    outcomes = [_decide(inc, previous) for inc in batch]
+    recorded = [(o, inc) for o, inc in zip(outcomes, batch, strict=True) if o.status != "seen"]
+    if not recorded:
+        return outcomes
+    try:
+        _write(con, recorded)
+    except duckdb.IOException:
+        raise  # disk or lock trouble: a run failure, not a property of the files
+    except duckdb.Error as exc:
+        if len(batch) == 1:
+            out, inc = recorded[0]
+            out.status, out.rows = "quarantined", {}
+            out.reason = f"the database refused its rows ({type(exc).__name__}): {exc}"[:500]
+            _write(con, [(out, Incoming(inc.file_id, inc.path, inc.athlete_id, inc.size_bytes))])
+            return outcomes
+        return [o for inc in batch for o in load_files(con, [inc])]
+    return outcomes
+
+
+def load_file(con: duckdb.DuckDBPyConnection, **incoming) -> FileOutcome:
+    """Record one file and load its frames, atomically (see `load_files`)."""
+    return load_files(con, [Incoming(**incoming)])[0]

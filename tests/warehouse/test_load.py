@@ -9,7 +9,7 @@ import pytest
 
 from parsers.base import ParsedFile, conform
 from warehouse.db import connect
-from warehouse.load import load_file, offset_to_zone, upsert_athlete
+from warehouse.load import Incoming, load_file, load_files, offset_to_zone, upsert_athlete
 from warehouse.read import table_frame
 from warehouse.sql import run
 from warehouse.write import forget_athlete
@@ -95,14 +95,30 @@ def test_partial_and_quarantined_are_recorded_with_reasons(con):
     assert run(con, "SELECT count(*) FROM heart_rate")[0][0] == 10
 
 
-def test_failed_load_leaves_nothing_behind(con):
+def test_rows_the_database_refuses_leave_nothing_half_loaded(con):
     upsert_athlete(con, "anna", None, "default_utc")
     parsed = _parsed()
     parsed.frames["sleep_stages"] = pl.DataFrame({"oops": [1]})  # not canonical: insert fails
-    with pytest.raises(Exception):  # noqa: B017 - any DuckDB error will do
-        load_file(con, file_id="f1", path="a.fit", athlete_id="anna", size_bytes=9, parsed=parsed)
+    out = load_file(con, file_id="f1", path="a.fit", athlete_id="anna", size_bytes=9, parsed=parsed)
+    assert out.status == "quarantined" and "database refused" in out.reason
     assert run(con, "SELECT count(*) FROM heart_rate")[0][0] == 0
-    assert run(con, "SELECT count(*) FROM files")[0][0] == 0
+    assert run(con, "SELECT status FROM files") == [("quarantined",)]
+
+
+def test_group_commit_isolates_a_bad_file(con):
+    upsert_athlete(con, "anna", None, "default_utc")
+    bad = _parsed()
+    bad.frames["sleep_stages"] = pl.DataFrame({"oops": [1]})
+    batch = [
+        Incoming("good1", "g1.fit", "anna", 9, _parsed(10)),
+        Incoming("bad", "b.fit", "anna", 9, bad),
+        Incoming("good2", "g2.fit", "anna", 9, _parsed(20)),
+        Incoming("good1", "copy-of-g1.fit", "anna", 9, _parsed(10)),  # same content, same batch
+    ]
+    statuses = [o.status for o in load_files(con, batch)]
+    assert statuses == ["loaded", "quarantined", "loaded", "duplicate"]
+    assert run(con, "SELECT count(*) FROM heart_rate")[0][0] == 30
+    assert run(con, "SELECT count(*) FROM files")[0][0] == 4
 
 
 def test_time_zone_source_precedence(con):
