@@ -1,13 +1,16 @@
 """The nightly flow: raw tables -> nightly and daily metrics -> rules -> daily_flags.
 
-By default it recomputes only athletes with files recorded since their last nightly run, and
-writes each athlete's rows in one transaction (a crash leaves yesterday's flags intact).
+Incremental by default: only athletes with data loaded since the last run are recomputed, and
+for each only the days that data touches plus the days those feed (baselines, streaks, rolling
+loads); `--rebuild` recomputes everything and gives identical results. Each group of athletes
+is written in one transaction, so a crash mid-run leaves the previous results intact and the
+next run (which still sees the same files as new) completes them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 from prefect import flow, get_run_logger, task
@@ -17,11 +20,18 @@ from metrics.nightly import nightly_metrics
 from rules.catalogue import load_ruleset
 from rules.evaluate import evaluate
 from warehouse.db import writer
-from warehouse.read import athlete_ids, stale_athletes, table_frame
-from warehouse.write import replace_derived, set_trimp
+from warehouse.read import athlete_ids, pending_spans, table_frame, windowed_frame
+from warehouse.sql import run
+from warehouse.write import inside_windows, replace_derived, set_trimp
 
 #: Athletes computed together: bounds memory on large studies, keeps polars vectorised.
 ATHLETES_PER_CHUNK = 25
+#: How far back a day's results look (60-night HRV baseline + 7-night mean, 28-day chronic
+#: load, heavy-week streaks), in days. Reads start this much before the first changed day.
+LOOKBACK_DAYS = 100
+#: How far forward a changed day can change results (it enters later nights' baselines and
+#: rolling loads for up to ~60 days), in days. Results are rewritten this far past the last.
+INFLUENCE_DAYS = 100
 
 INPUT_TABLES = (
     "athletes",
@@ -32,86 +42,127 @@ INPUT_TABLES = (
     "device_summaries",
     "activities",
     "wellness",
+    "lab_results",
 )
 
 
 @dataclass
 class NightlySummary:
     athletes: list[str] = field(default_factory=list)
+    mode: str = "incremental"
     rows: dict[str, int] = field(default_factory=dict)
     new_flags: pl.DataFrame | None = None
 
 
+def windows_for(spans: pl.DataFrame, since: date | None) -> pl.DataFrame:
+    """Per athlete: the UTC span to read and the local days to rewrite.
+
+    A full athlete (never computed, or a rebuild) reads and rewrites everything (nulls).
+    One day of margin on each side covers any time-zone offset between UTC and local days.
+    """
+    first_day = pl.col("first_ts").dt.date() - timedelta(days=1)
+    last_day = pl.col("last_ts").dt.date() + timedelta(days=1)
+    full = pl.col("full")
+    write_lo = pl.when(full).then(None).otherwise(first_day)
+    if since is not None:
+        write_lo = pl.max_horizontal(write_lo, pl.lit(since)).fill_null(pl.lit(since))
+    write_hi = pl.when(full).then(None).otherwise(last_day + timedelta(days=INFLUENCE_DAYS))
+    out = spans.with_columns(write_lo=write_lo, write_hi=write_hi)
+    start = (pl.col("write_lo") - timedelta(days=LOOKBACK_DAYS + 1)).cast(pl.Datetime("us"))
+    end = (pl.col("write_hi") + timedelta(days=2)).cast(pl.Datetime("us"))
+    return out.with_columns(
+        read_lo=start.dt.replace_time_zone("UTC"), read_hi=end.dt.replace_time_zone("UTC")
+    ).select("athlete_id", "read_lo", "read_hi", "write_lo", "write_hi")
+
+
 @task(name="read-inputs")
-def read_inputs(db: str | None, athletes: list[str]) -> dict[str, pl.DataFrame]:
+def read_inputs(db: str | None, windows: pl.DataFrame) -> dict[str, pl.DataFrame]:
     with writer(db) as con:
-        return {t: table_frame(con, t, athletes) for t in INPUT_TABLES}
+        return {t: windowed_frame(con, t, windows) for t in INPUT_TABLES}
 
 
 @task(name="compute-metrics-and-flags")
 def compute(inputs: dict[str, pl.DataFrame], computed_at: datetime) -> dict[str, pl.DataFrame]:
+    athletes = inputs["athletes"]
     nightly = nightly_metrics(
         inputs["sleep_stages"],
         inputs["heart_rate"],
         inputs["rr_intervals"],
         inputs["hrv_samples"],
         inputs["device_summaries"],
-        inputs["athletes"],
+        athletes,
     ).with_columns(computed_at=pl.lit(computed_at))
-    trimp = activity_trimp(
-        inputs["activities"], inputs["heart_rate"], inputs["athletes"], nightly=nightly
-    )
-    daily = daily_metrics(trimp, inputs["athletes"], nightly).with_columns(
-        computed_at=pl.lit(computed_at)
-    )
-    flags = evaluate(nightly, daily, load_ruleset(), computed_at)
+    trimp = activity_trimp(inputs["activities"], inputs["heart_rate"], athletes, nightly=nightly)
+    daily = daily_metrics(trimp, athletes, nightly).with_columns(computed_at=pl.lit(computed_at))
+    extra = {k: inputs[k] for k in ("wellness", "lab_results", "athletes")}
+    flags = evaluate(nightly, daily, load_ruleset(), computed_at, extra=extra)
     return {"activities": trimp, "nightly_metrics": nightly, "daily_metrics": daily, "flags": flags}
 
 
 @task(name="store-results")
 def store(
-    db: str | None, athletes: list[str], results: dict[str, pl.DataFrame], since: date | None
+    db: str | None, windows: pl.DataFrame, results: dict[str, pl.DataFrame]
 ) -> dict[str, int]:
     with writer(db) as con:
         set_trimp(con, results["activities"])
         return replace_derived(
             con,
-            athletes,
+            windows,
             {
                 "nightly_metrics": results["nightly_metrics"],
                 "daily_metrics": results["daily_metrics"],
                 "daily_flags": results["flags"],
             },
-            since,
         )
 
 
-def _new_warnings(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
+def _new_flags(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     keys = ["athlete_id", "day", "rule_id", "severity"]
     return after.join(before.select(keys), on=keys, how="anti").sort("athlete_id", "day")
+
+
+def _plan(db: str | None, rebuild: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The spans to recompute, and the flags as they were (to tell which flags are new)."""
+    with writer(db) as con:
+        spans = pending_spans(con)
+        if rebuild:
+            everyone = pl.DataFrame(
+                {"athlete_id": athlete_ids(con)}, schema={"athlete_id": pl.String}
+            )
+            spans = everyone.with_columns(
+                first_ts=pl.lit(None, pl.Datetime("us", "UTC")),
+                last_ts=pl.lit(None, pl.Datetime("us", "UTC")),
+                full=pl.lit(True),
+            )
+        before = table_frame(con, "daily_flags", spans["athlete_id"].to_list())
+    return spans, before
 
 
 @flow(name="herstel-nightly")
 def nightly(
     db: str | None = None, since: date | None = None, rebuild: bool = False
 ) -> NightlySummary:
-    """Recompute metrics and flags for athletes with new data (all of them with `rebuild`)."""
+    """Recompute metrics and flags for what changed since the last run (all with `rebuild`)."""
     logger = get_run_logger()
-    with writer(db) as con:
-        athletes = athlete_ids(con) if rebuild else stale_athletes(con)
-        before = table_frame(con, "daily_flags", athletes)
-    summary = NightlySummary(athletes=athletes)
-    computed_at = datetime.now(UTC)
-    chunks = [
-        athletes[i : i + ATHLETES_PER_CHUNK] for i in range(0, len(athletes), ATHLETES_PER_CHUNK)
-    ]
+    started_at = datetime.now(UTC)
+    spans, before = _plan(db, rebuild)
+    windows = windows_for(spans, since)
+    summary = NightlySummary(athletes=spans["athlete_id"].to_list())
+    summary.mode = "rebuild" if rebuild else "incremental"
     flags = []
-    for chunk in chunks:
-        results = compute(read_inputs(db, chunk), computed_at)
-        for table, n in store(db, chunk, results, since).items():
+    for i in range(0, windows.height, ATHLETES_PER_CHUNK):
+        chunk = windows.slice(i, ATHLETES_PER_CHUNK)
+        results = compute(read_inputs(db, chunk), started_at)
+        for table, n in store(db, chunk, results).items():
             summary.rows[table] = summary.rows.get(table, 0) + n
-        flags.append(results["flags"])
+        flags.append(inside_windows(results["flags"], chunk, "day"))
+    with writer(db) as con:
+        run(
+            con,
+            "INSERT INTO nightly_runs VALUES (?, ?, ?, ?)",
+            [started_at, datetime.now(UTC), len(summary.athletes), summary.mode],
+        )
     after = pl.concat(flags) if flags else before.clear()
-    summary.new_flags = _new_warnings(before, after)
-    logger.info("nightly: %d athletes recomputed, %s", len(athletes), summary.rows)
+    summary.new_flags = _new_flags(before, after)
+    logger.info("nightly: %d athletes recomputed (%s)", len(summary.athletes), summary.mode)
     return summary

@@ -15,6 +15,7 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 prefect_env.configure()
 os.environ.setdefault("PREFECT_HOME", str(REPO / ".pytest_cache" / "prefect-home"))
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(scope="session")

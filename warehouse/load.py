@@ -32,6 +32,8 @@ FILES_SCHEMA = {
     "rows_dropped": pl.Int32,
     "dropped_reasons": pl.String,
     "ingested_at": pl.Datetime("us", "UTC"),
+    "first_ts": pl.Datetime("us", "UTC"),
+    "last_ts": pl.Datetime("us", "UTC"),
 }
 
 #: Precedence of the sources of an athlete's time zone, strongest first.
@@ -177,6 +179,23 @@ def _insert_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
         con.unregister("_frame")
 
 
+def _time_span(parsed: ParsedFile | None) -> dict[str, datetime | None]:
+    """Earliest and latest instant of the file's rows (dates count from their midnight UTC)."""
+    lows, highs = [], []
+    for frame in parsed.frames.values() if parsed else ():
+        for col in ("ts", "start_ts", "end_ts", "night", "day"):
+            if col in frame.columns and frame.height:
+                values = frame.get_column(col).drop_nulls()
+                if values.len():
+                    lo, hi = values.min(), values.max()
+                    if not isinstance(lo, datetime):
+                        lo = datetime(lo.year, lo.month, lo.day, tzinfo=UTC)
+                        hi = datetime(hi.year, hi.month, hi.day, 23, 59, 59, tzinfo=UTC)
+                    lows.append(lo)
+                    highs.append(hi)
+    return {"first_ts": min(lows, default=None), "last_ts": max(highs, default=None)}
+
+
 def _files_frame(recorded: list[tuple[FileOutcome, ParsedFile | None]]) -> pl.DataFrame:
     now = datetime.now(UTC)
     rows = []
@@ -196,6 +215,7 @@ def _files_frame(recorded: list[tuple[FileOutcome, ParsedFile | None]]) -> pl.Da
                 "rows_dropped": sum(out.dropped.values()),
                 "dropped_reasons": json.dumps(out.dropped, sort_keys=True) if out.dropped else None,
                 "ingested_at": now,
+                **_time_span(parsed if out.rows else None),
             }
         )
     return pl.DataFrame(rows, schema=FILES_SCHEMA)

@@ -58,22 +58,58 @@ def flags(
     )
 
 
-def stale_athletes(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Athletes with files recorded after their last nightly computation (or never computed)."""
-    rows = run(
+#: The column that places each raw table's rows in time, for windowed reads.
+TIME_COLUMN = {
+    "heart_rate": "ts",
+    "rr_intervals": "ts",
+    "hrv_samples": "ts",
+    "sleep_stages": "start_ts",
+    "activities": "start_ts",
+    "device_summaries": "night",
+    "wellness": "day",
+}
+
+
+def pending_spans(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Per athlete with data loaded since the last nightly run: the UTC span that data covers.
+
+    `full` is true for an athlete never computed before (recompute the whole history).
+    """
+    return frame(
         con,
         """
-        SELECT f.athlete_id
-        FROM files f
-        LEFT JOIN (SELECT athlete_id, max(computed_at) AS at FROM nightly_metrics GROUP BY 1) n
-          USING (athlete_id)
-        LEFT JOIN (SELECT athlete_id, max(computed_at) AS at FROM daily_metrics GROUP BY 1) d
-          USING (athlete_id)
+        WITH last_run AS (SELECT max(started_at) AS at FROM nightly_runs),
+        computed AS (SELECT DISTINCT athlete_id FROM nightly_metrics
+                     UNION SELECT DISTINCT athlete_id FROM daily_metrics)
+        SELECT f.athlete_id, min(f.first_ts) AS first_ts, max(f.last_ts) AS last_ts,
+               bool_or(c.athlete_id IS NULL) AS full
+        FROM files f CROSS JOIN last_run r
+        LEFT JOIN computed c ON c.athlete_id = f.athlete_id
         WHERE f.athlete_id IS NOT NULL AND f.status IN ('loaded', 'partial')
-        GROUP BY f.athlete_id
-        HAVING max(f.ingested_at) > least(coalesce(max(n.at), TIMESTAMPTZ '1970-01-01'),
-                                          coalesce(max(d.at), TIMESTAMPTZ '1970-01-01'))
-        ORDER BY 1
+          AND (r.at IS NULL OR f.ingested_at > r.at OR c.athlete_id IS NULL)
+        GROUP BY f.athlete_id ORDER BY f.athlete_id
         """,
     )
-    return [r[0] for r in rows]
+
+
+def windowed_frame(
+    con: duckdb.DuckDBPyConnection, table: str, windows: pl.DataFrame
+) -> pl.DataFrame:
+    """Rows of `table` for the athletes in `windows` (athlete_id, read_lo, read_hi: UTC
+    instants, null = unbounded), restricted in time by the table's time column."""
+    if table not in TIME_COLUMN:
+        return table_frame(con, table, windows["athlete_id"].to_list())
+    col = TIME_COLUMN[table]
+    lo, hi = ("w.read_lo", "w.read_hi")
+    if col in ("night", "day"):
+        lo, hi = ("CAST(w.read_lo AS DATE)", "CAST(w.read_hi AS DATE)")
+    con.register("_windows", windows.select("athlete_id", "read_lo", "read_hi").to_arrow())
+    try:
+        return frame(
+            con,
+            f"SELECT t.* FROM {table} t JOIN _windows w ON t.athlete_id = w.athlete_id "
+            f"WHERE (w.read_lo IS NULL OR t.{col} >= {lo}) "
+            f"AND (w.read_hi IS NULL OR t.{col} <= {hi})",
+        )
+    finally:
+        con.unregister("_windows")

@@ -364,10 +364,34 @@ def _migration_2(con: duckdb.DuckDBPyConnection) -> None:
         run(con, f"COMMENT ON VIEW {name} IS '{comment.replace(chr(39), chr(39) * 2)}'")
 
 
+def _migration_3(con: duckdb.DuckDBPyConnection) -> None:
+    """The time span each file covers, so a nightly run can recompute only what it touched."""
+    for column, comment in (
+        ("first_ts", "Earliest time (UTC) of any row the file loaded"),
+        ("last_ts", "Latest time (UTC) of any row the file loaded"),
+    ):
+        run(con, f"ALTER TABLE files ADD COLUMN {column} TIMESTAMPTZ")
+        run(con, f"COMMENT ON COLUMN files.{column} IS '{comment}'")
+    run(
+        con,
+        "CREATE TABLE nightly_runs (started_at TIMESTAMPTZ NOT NULL, "
+        "finished_at TIMESTAMPTZ NOT NULL, athletes INTEGER NOT NULL, mode VARCHAR NOT NULL)",
+    )
+    run(con, "COMMENT ON TABLE nightly_runs IS 'One row per completed nightly run'")
+    for column, comment in (
+        ("started_at", "When the run started; files ingested after it are new for the next run"),
+        ("finished_at", "When the run committed its results"),
+        ("athletes", "Athletes recomputed"),
+        ("mode", "incremental or rebuild"),
+    ):
+        run(con, f"COMMENT ON COLUMN nightly_runs.{column} IS '{comment}'")
+
+
 #: Ordered migrations: (version, description, function). Append only.
 MIGRATIONS = (
     (1, "initial schema (DESIGN.md §3)", _migration_1),
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
+    (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -3,8 +3,6 @@ the previous nightly metrics and flags intact and a re-run completes them."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import duckdb
 import polars as pl
 
@@ -24,26 +22,43 @@ def _insert_by_name(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFr
         con.unregister("_frame")
 
 
+def inside_windows(frame: pl.DataFrame, windows: pl.DataFrame, day: str) -> pl.DataFrame:
+    """The rows of `frame` whose athlete and `day` fall inside `windows` (write_lo..write_hi)."""
+    w = windows.select("athlete_id", "write_lo", "write_hi")
+    d = pl.col(day)
+    inside = (pl.col("write_lo").is_null() | (d >= pl.col("write_lo"))) & (
+        pl.col("write_hi").is_null() | (d <= pl.col("write_hi"))
+    )
+    return frame.join(w, on="athlete_id", how="inner").filter(inside).drop("write_lo", "write_hi")
+
+
 def replace_derived(
     con: duckdb.DuckDBPyConnection,
-    athletes: list[str],
+    windows: pl.DataFrame,
     frames: dict[str, pl.DataFrame],
-    since: date | None = None,
 ) -> dict[str, int]:
-    """Replace `athletes`' rows of each derived table (from `since` on) by `frames`, atomically."""
+    """Replace each athlete's derived rows inside its window by `frames`, atomically.
+
+    `windows` has athlete_id, write_lo, write_hi (local dates, null = unbounded): rows of those
+    athletes on days inside the window are deleted and the frames' rows inside it inserted.
+    """
     written = {}
     with transaction(con):
-        for table, frame in frames.items():
-            day_col = DERIVED[table]
-            sql = f"DELETE FROM {table} WHERE list_contains(?, athlete_id)"
-            args: list = [athletes]
-            if since is not None:
-                sql += f" AND {day_col} >= ?"
-                args.append(since)
-                frame = frame.filter(pl.col(day_col) >= since)
-            run(con, sql, args)
-            _insert_by_name(con, table, frame)
-            written[table] = frame.height
+        con.register("_windows", windows.select("athlete_id", "write_lo", "write_hi").to_arrow())
+        try:
+            for table, frame in frames.items():
+                day = DERIVED[table]
+                run(
+                    con,
+                    f"DELETE FROM {table} t USING _windows w WHERE t.athlete_id = w.athlete_id "
+                    f"AND (w.write_lo IS NULL OR t.{day} >= w.write_lo) "
+                    f"AND (w.write_hi IS NULL OR t.{day} <= w.write_hi)",
+                )
+                kept = inside_windows(frame, windows, day)
+                _insert_by_name(con, table, kept)
+                written[table] = kept.height
+        finally:
+            con.unregister("_windows")
     return written
 
 
