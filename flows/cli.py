@@ -137,11 +137,29 @@ def ingest(
     then_nightly: Annotated[
         bool, typer.Option("--nightly", help="Run the nightly metrics and rules afterwards")
     ] = False,
+    executor: Annotated[str, typer.Option(help="local (all cores) or dask")] = "local",
+    dask_address: Annotated[
+        str | None, typer.Option(help="Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    ] = None,
+    staging: Annotated[
+        str | None,
+        typer.Option(
+            help="Folder or fsspec URL for staged Parquet (default with dask: next to the db)"
+        ),
+    ] = None,
     verbose: bool = False,
 ) -> None:
     """Load files into the warehouse; every file ends loaded, partial, duplicate or quarantined."""
     if fit_engine not in ("fast", "fitparse"):
         raise typer.BadParameter("--fit-engine must be fast or fitparse")
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter("--executor must be local or dask")
+    if executor == "dask" and not dask_address:
+        raise typer.BadParameter("--executor dask needs --dask-address")
+    if executor == "dask" and staging is None:
+        from warehouse.db import db_path
+
+        staging = str(db_path(db).with_suffix(".staging").resolve())
     _check_zone(tz)
     prefect_env.configure(verbose)
     from flows import progress
@@ -153,9 +171,10 @@ def ingest(
     if pseudonymise:
         key = str(key_file or os.environ.get("HERSTEL_KEY_FILE") or DEFAULT_KEY_FILE)
     found = [f.path for f in discover(list(paths), athlete)]
-    flow = ingest_flow.with_options(task_runner=task_runner_for(len(found), workers))
+    runner = task_runner_for(len(found), workers, dask_address if executor == "dask" else None)
+    flow = ingest_flow.with_options(task_runner=runner)
     with progress.bar(len(found), sum(p.stat().st_size for p in found)):
-        outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key)
+        outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key, staging)
     _print_outcomes(outcomes)
     if then_nightly:
         nightly(db=db, since=None, rebuild=False, verbose=verbose)

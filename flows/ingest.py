@@ -20,6 +20,7 @@ from parsers.study import InputFile, athletes_files, discover, load_key, pseudon
 from warehouse.db import writer
 from warehouse.load import FileOutcome, Incoming, load_files, offset_to_zone, upsert_athlete
 from warehouse.sql import run
+from warehouse.staging import stage, unstage
 
 #: Files per parse task: large enough to amortise task overhead, small enough to spread work.
 BATCH_FILES = 64
@@ -31,13 +32,21 @@ Job = tuple[str, str | None, str]  # (path to read, athlete id, path to record)
 
 @task(name="parse-files")
 def parse_batch(
-    batch: list[Job], known: frozenset[str], engine: str, zones: dict[str, str]
+    batch: list[Job],
+    known: frozenset[str],
+    engine: str,
+    zones: dict[str, str],
+    staging: str | None = None,
 ) -> list[ParseResult]:
-    return [
+    """Parse a batch; with `staging`, write the frames there and return only their URIs."""
+    results = [
         result
         for path, athlete, record_as in batch
         for result in parse_input(path, athlete, known, engine, zones.get(athlete), record_as)
     ]
+    if staging:
+        results = [stage(r, staging) for r in results]
+    return results
 
 
 def _register_athletes(
@@ -64,6 +73,7 @@ def _register_athletes(
 
 
 def _load(db: str | None, results: list[ParseResult]) -> list[FileOutcome]:
+    results = [unstage(r) for r in results]
     with writer(db) as con:
         for r in results:
             zone = offset_to_zone(r.parsed.utc_offset_s) if r.parsed else None
@@ -83,8 +93,13 @@ def _renamer(key_file: str | None) -> Callable[[str], str]:
     return lambda name: pseudonym(name, key)
 
 
-def task_runner_for(n_files: int, workers: int | None = None):
-    """Processes for a study (fitparse and XML parsing hold the GIL), threads for a few files."""
+def task_runner_for(n_files: int, workers: int | None = None, dask_address: str | None = None):
+    """A Dask cluster when given one; else processes for a study (fitparse and XML parsing
+    hold the GIL), threads for a few files."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=dask_address)
     workers = workers or os.cpu_count() or 1
     if n_files >= PROCESS_POOL_MIN_FILES and workers > 1:
         return ProcessPoolTaskRunner(max_workers=workers)
@@ -99,11 +114,13 @@ def ingest(
     tz: str | None = None,
     engine: str = "fast",
     pseudonymise_key: str | None = None,
+    staging: str | None = None,
 ) -> list[FileOutcome]:
     """Ingest files or study folders; every file ends in exactly one recorded state.
 
     `pseudonymise_key`: path of the key file; athlete folder names are then replaced by stable
-    salted ids (`parsers.study.pseudonym`) everywhere, paths included.
+    salted ids (`parsers.study.pseudonym`) everywhere, paths included. `staging`: a folder or
+    fsspec URL where parse tasks write Parquet for the loader (`warehouse.staging`).
     """
     logger = get_run_logger()
     roots = [Path(p) for p in paths]
@@ -114,7 +131,11 @@ def ingest(
     jobs: list[Job] = [(str(f.path), f.athlete_id, f.recorded_path) for f in files]
     batches = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
     futures = parse_batch.map(
-        batches, known=unmapped(known), engine=unmapped(engine), zones=unmapped(zones)
+        batches,
+        known=unmapped(known),
+        engine=unmapped(engine),
+        zones=unmapped(zones),
+        staging=unmapped(staging),
     )
     outcomes: list[FileOutcome] = []
     for future in futures:

@@ -6,13 +6,19 @@ back with either a `ParsedFile` or the reason it could not be read, so the loade
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from parsers.archive import is_zip, iter_members
+from parsers.archive import MAX_MEMBER_BYTES, is_zip, iter_members
 from parsers.base import ParsedFile, ParseError
 from parsers.registry import parse_file
 from parsers.study import content_id
+
+#: A plain file bigger than this is refused unread (parsers work on bytes in memory); the
+#: same cap as one archive member: Apple's export.xml, the largest real file, is a few GB.
+MAX_FILE_BYTES = MAX_MEMBER_BYTES
 
 
 @dataclass
@@ -23,6 +29,8 @@ class ParseResult:
     size_bytes: int
     parsed: ParsedFile | None = None
     error: str | None = None
+    #: with a staging location: table -> Parquet URIs holding the frames (warehouse.staging)
+    staged: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _parse_bytes(
@@ -57,6 +65,14 @@ def _archive(path: str, record_as: str, athlete_id, known, engine, tz) -> list[P
     return results
 
 
+def _identity(fh, record_as: str, size: int) -> str:
+    """`content_id` of an open file, streamed; a file over the cap is named, not hashed."""
+    if size > MAX_FILE_BYTES:
+        return content_id(f"refused:{record_as}:{size}".encode())
+    fh.seek(0)
+    return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
 def parse_input(
     path: str,
     athlete_id: str | None,
@@ -71,14 +87,23 @@ def parse_input(
     """
     record_as = record_as or path
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if is_zip(fh.read(4)):  # read in place, member by member: never whole in memory
+                try:
+                    return _archive(path, record_as, athlete_id, known, engine, tz)
+                except ParseError as exc:
+                    return [ParseResult(record_as, athlete_id, _identity(fh, record_as, size),
+                                        size, error=str(exc))]
+            if size > MAX_FILE_BYTES:
+                ident = _identity(fh, record_as, size)
+                error = (f"file is {size:,} bytes, more than the {MAX_FILE_BYTES:,}-byte cap for "
+                         f"one file; not read (split the export, or zip it)")
+                return [ParseResult(record_as, athlete_id, ident, size, error=error)]
+            fh.seek(0)
+            data = fh.read()
     except OSError as exc:
         ident = content_id(f"unreadable:{record_as}".encode())
         error = f"cannot read: {exc.strerror}"
         return [ParseResult(record_as, athlete_id, ident, 0, error=error)]
-    if is_zip(data):
-        try:
-            return _archive(path, record_as, athlete_id, known, engine, tz)
-        except ParseError as exc:
-            return [ParseResult(record_as, athlete_id, content_id(data), len(data), error=str(exc))]
     return [_parse_bytes(data, record_as, athlete_id, known, engine, tz)]
