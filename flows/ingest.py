@@ -8,10 +8,11 @@ writer, each file is one transaction, and the file is held only while a batch lo
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import flow, get_run_logger, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows import progress
@@ -24,6 +25,8 @@ from warehouse.staging import stage, unstage
 
 #: Files per parse task: large enough to amortise task overhead, small enough to spread work.
 BATCH_FILES = 64
+#: Parse batches submitted ahead of the loader; bounds the parsed data held in memory.
+MAX_IN_FLIGHT = 8
 #: Below this many files, worker processes cost more to start than they save.
 PROCESS_POOL_MIN_FILES = 200
 
@@ -130,18 +133,20 @@ def ingest(
     logger.info("ingest: %d files found, %d contents already recorded", len(files), len(known))
     jobs: list[Job] = [(str(f.path), f.athlete_id, f.recorded_path) for f in files]
     batches = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
-    futures = parse_batch.map(
-        batches,
-        known=unmapped(known),
-        engine=unmapped(engine),
-        zones=unmapped(zones),
-        staging=unmapped(staging),
-    )
     outcomes: list[FileOutcome] = []
-    for future in futures:
-        loaded = _load(db, future.result())
+    in_flight: deque = deque()
+
+    def load_oldest() -> None:
+        loaded = _load(db, in_flight.popleft().result())
         outcomes.extend(loaded)
         progress.report(loaded)
+
+    for batch in batches:  # a bounded number in flight keeps memory flat as studies grow
+        in_flight.append(parse_batch.submit(batch, known, engine, zones, staging))
+        if len(in_flight) >= MAX_IN_FLIGHT:
+            load_oldest()
+    while in_flight:
+        load_oldest()
     statuses: dict[str, int] = {}
     for o in outcomes:
         statuses[o.status] = statuses.get(o.status, 0) + 1
