@@ -291,17 +291,23 @@ def forget(
     athlete: Annotated[str, typer.Option(help="The athlete to remove")],
     db: DbOption = None,
 ) -> None:
-    """Remove every trace of one athlete from the warehouse."""
-    from warehouse.db import connect
-    from warehouse.write import forget_athlete
+    """Remove every trace of one athlete: rows in every table, staged files, freed file space."""
+    from warehouse.db import connect, db_path
+    from warehouse.write import compact, forget_athlete, forget_staged
 
     con = connect(db)
     try:
         removed = forget_athlete(con, athlete)
-        con.execute("CHECKPOINT").fetchall()
     finally:
         con.close()
-    console.print(f"Removed {sum(removed.values())} rows of {athlete}.")
+    path = db_path(db)
+    compact(path)  # deleted rows would otherwise linger in free blocks of the file
+    staged = forget_staged(path.with_suffix(".staging"), athlete)
+    console.print(
+        f"Removed {sum(removed.values())} rows of {athlete}"
+        + (f" and {staged} staged folders" if staged else "")
+        + ". Regenerate any report written before (herstel report)."
+    )
 
 
 def main() -> None:

@@ -3,6 +3,10 @@ the previous nightly metrics and flags intact and a re-run completes them."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
@@ -96,4 +100,45 @@ def forget_athlete(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str,
             n = one(con, f"SELECT count(*) FROM {table} WHERE athlete_id = ?", [athlete_id])[0]
             run(con, f"DELETE FROM {table} WHERE athlete_id = ?", [athlete_id])
             removed[table] = n
+    return removed
+
+
+def compact(path: Path) -> None:
+    """Rewrite the database into a fresh file, so deleted rows leave no bytes behind.
+
+    DuckDB keeps deleted data in free blocks until they are reused; after `forget` that would
+    leave an athlete's values readable in the file. `COPY FROM DATABASE` copies schema,
+    comments, views and live rows only; the fresh file then replaces the old one atomically.
+    """
+    fresh = path.with_name(path.name + ".compact")
+    fresh.unlink(missing_ok=True)
+    old_umask = os.umask(0o077)
+    try:
+        con = duckdb.connect(str(path))
+        try:
+            run(con, "ATTACH ? AS fresh", [str(fresh)])
+            run(con, f"COPY FROM DATABASE {_catalog(con)} TO fresh")
+            run(con, "DETACH fresh")
+        finally:
+            con.close()
+    finally:
+        os.umask(old_umask)
+    os.chmod(fresh, 0o600)
+    os.replace(fresh, path)
+    Path(f"{path}.wal").unlink(missing_ok=True)
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> str:
+    name = run(con, "SELECT current_database()")[0][0]
+    return '"' + name.replace('"', '""') + '"'
+
+
+def forget_staged(staging: Path, athlete_id: str) -> int:
+    """Remove an athlete's staged Parquet partitions; returns how many folders went."""
+    removed = 0
+    if staging.is_dir():
+        for folder in staging.glob(f"*/athlete_id={athlete_id}"):
+            if folder.is_dir() and folder.parent.parent == staging:
+                shutil.rmtree(folder)
+                removed += 1
     return removed
