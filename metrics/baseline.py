@@ -19,9 +19,24 @@ BASELINE_WINDOW_NIGHTS = 28
 BASELINE_MIN_NIGHTS = 7
 
 
-def _window_sum(expr: pl.Expr, on: str, window_days: int) -> pl.Expr:
-    # closed="left": the window is [D - window_days, D), i.e. nights D-window..D-1
-    return expr.rolling_sum_by(on, f"{window_days}d", closed="left")
+def _window_sum(expr: pl.Expr, on: str, window_days: int, closed: str = "left") -> pl.Expr:
+    # closed="left": the window is [D - window_days, D), i.e. nights D-window..D-1;
+    # closed="right": (D - window_days, D], i.e. the current night and the window-1 before it
+    return expr.rolling_sum_by(on, f"{window_days}d", closed=closed)
+
+
+def recent_mean(
+    value: str, *, on: str = "night", window_days: int = 7, min_count: int = 1
+) -> pl.Expr:
+    """Mean of `value` over the `window_days` calendar dates ending on (and including) the row.
+
+    Null when fewer than `min_count` of those dates have a value (e.g. the 7-night mean of
+    ln RMSSD: nights D-6..D).
+    """
+    present = pl.col(value).is_not_null().cast(pl.Int64)
+    n = _window_sum(present, on, window_days, "right")
+    total = _window_sum(pl.col(value).fill_null(0.0).cast(pl.Float64), on, window_days, "right")
+    return pl.when(n >= min_count).then(total / n).otherwise(None)
 
 
 def trailing_count(

@@ -24,6 +24,9 @@ from datetime import timedelta
 import polars as pl
 
 from metrics.local_time import as_utc, with_local_date
+from metrics.sleep import JOIN_GAP
+
+UTC_US = pl.Datetime("us", "UTC")
 
 #: Share of an activity's duration HR samples must cover for Edwards TRIMP.
 EDWARDS_MIN_COVERAGE = 0.5
@@ -42,6 +45,20 @@ ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
 #: A session is strength training when its sport or sub-sport says so (FIT names).
 STRENGTH = "strength_training"
+#: Every sport / sub-sport name (lower-case) that means strength training: the FIT name, and
+#: names that GPX `<type>` and vendor exports use when a parser passes them through unmapped.
+STRENGTH_NAMES = frozenset({
+    STRENGTH, "strength", "weight_training", "weightlifting", "weight_lifting", "powerlifting",
+    "traditional_strength_training", "functional_strength_training",
+})  # fmt: skip
+#: sedentary_hours: heart rate below HRrest + this share of the heart-rate reserve
+#: (HRmax - HRrest) counts as sitting; ACSM's "light" intensity starts at 30 % HRR.
+SEDENTARY_HRR_SHARE = 0.30
+#: Longest time one heart-rate sample stands for outside activities (a watch that logs every
+#: 5 minutes describes the heart until its next sample; a longer silence is not worn time).
+SEDENTARY_SAMPLE_MAX_GAP = timedelta(minutes=5)
+#: Fewest hours of worn time (samples outside bed and training) for a day's sedentary_hours.
+SEDENTARY_MIN_WORN_HOURS = 1.0
 
 DAILY_COLUMNS: dict[str, pl.DataType] = {
     "athlete_id": pl.String(),
@@ -52,7 +69,7 @@ DAILY_COLUMNS: dict[str, pl.DataType] = {
     "chronic_load": pl.Float64(),  # mean daily TRIMP over days D-27..D
     "acwr": pl.Float64(),  # acute / chronic
     "strength_load": pl.Float64(),  # TRIMP of strength sessions that day
-    "sedentary_hours": pl.Float64(),  # not yet derived: null
+    "sedentary_hours": pl.Float64(),  # low-HR hours outside bed and training (approximation)
     "steps": pl.Int64(),  # not yet derived: null
 }
 
@@ -195,16 +212,23 @@ def activity_trimp(
 
 
 def is_strength() -> pl.Expr:
-    """True for strength sessions: FIT training/strength_training, or either field says so."""
-    return (pl.col("sport") == STRENGTH).fill_null(False) | (
-        pl.col("sub_sport") == STRENGTH
-    ).fill_null(False)
+    """True for strength sessions: FIT training/strength_training, or either field names one
+    of `STRENGTH_NAMES` (GPX `<type>` or a vendor's workout name passed through)."""
+    names = list(STRENGTH_NAMES)
+    return pl.any_horizontal(
+        pl.col(c).cast(pl.String).str.to_lowercase().is_in(names).fill_null(False)
+        for c in ("sport", "sub_sport")
+    )
 
 
 def daily_metrics(
     activities_with_trimp: pl.DataFrame,
     athletes: pl.DataFrame,
     days: pl.DataFrame | None = None,
+    *,
+    heart_rate: pl.DataFrame | None = None,
+    sleep_stages: pl.DataFrame | None = None,
+    nightly: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per athlete and local day, from the first to the last day with any data.
 
@@ -212,7 +236,18 @@ def daily_metrics(
     `nightly_metrics` frame itself, so the calendar spans them too; activities always count.
     Rolling loads need a full window: acute_load is null for the first 6 days of the
     calendar, chronic_load and acwr for the first 27; acwr is null when chronic_load is 0.
+
+    `sedentary_hours` is derived only when `heart_rate` is given (see `sedentary_hours`);
+    `sleep_stages` mark time in bed and `nightly` (default: `days` when it has
+    `resting_hr`) gives HRrest. Without `heart_rate` the column is null.
     """
+    if nightly is None and days is not None and "resting_hr" in days.columns:
+        nightly = days
+    sedentary = None
+    if heart_rate is not None:
+        sedentary = sedentary_hours(
+            heart_rate, sleep_stages, activities_with_trimp, athletes, nightly=nightly
+        )
     acts = with_local_date(as_utc(activities_with_trimp, "start_ts"), athletes, "start_ts", "day")
     per_day = acts.group_by("athlete_id", "day").agg(
         n_activities=pl.len(),
@@ -254,10 +289,154 @@ def daily_metrics(
             acwr=pl.when(pl.col("chronic_load") > 0).then(
                 pl.col("acute_load") / pl.col("chronic_load")
             ),
-            sedentary_hours=pl.lit(None, dtype=pl.Float64),
             steps=pl.lit(None, dtype=pl.Int64),
         )
     )
+    if sedentary is None:
+        daily = daily.with_columns(sedentary_hours=pl.lit(None, dtype=pl.Float64))
+    else:
+        daily = daily.join(sedentary, on=["athlete_id", "day"], how="left")
     return daily.select(pl.col(name).cast(dtype) for name, dtype in DAILY_COLUMNS.items()).sort(
         "athlete_id", "day"
+    )
+
+
+# --------------------------------------------------------------------------- weekly load
+
+
+def weekly_load(daily: pl.DataFrame) -> pl.DataFrame:
+    """Weekly sums of `daily_metrics`: one row per athlete and ISO week (Monday to Sunday).
+
+    `week_start` is the Monday, `days` the number of daily rows in the week (7 = complete;
+    the first and last week of an athlete's data may be partial), `load_trimp` and
+    `strength_load` the week's sums, `rest_days` the days without an activity.
+    """
+    return (
+        daily.with_columns(week_start=pl.col("day").dt.truncate("1w"))
+        .group_by("athlete_id", "week_start")
+        .agg(
+            days=pl.len().cast(pl.Int64),
+            load_trimp=pl.col("load_trimp").sum(),
+            strength_load=pl.col("strength_load").sum(),
+            rest_days=pl.col("is_rest_day").cast(pl.Int64).sum(),
+        )
+        .sort("athlete_id", "week_start")
+    )
+
+
+# --------------------------------------------------------------------------- sitting
+
+
+def _merged_spans(spans: pl.DataFrame) -> pl.DataFrame:
+    """Union of `athlete_id, start, end` intervals per athlete: non-overlapping, sorted."""
+    spans = spans.drop_nulls().filter(pl.col("end") > pl.col("start")).sort("athlete_id", "start")
+    prev_end = pl.col("end").cum_max().shift(1).over("athlete_id")
+    starts = (pl.col("start") > prev_end).fill_null(True)
+    return (
+        spans.with_columns(_grp=starts.cast(pl.Int64).cum_sum().over("athlete_id"))
+        .group_by("athlete_id", "_grp")
+        .agg(start=pl.col("start").min(), end=pl.col("end").max())
+        .drop("_grp")
+        .sort("start")
+    )
+
+
+def sedentary_hours(
+    heart_rate: pl.DataFrame,
+    sleep_stages: pl.DataFrame | None,
+    activities: pl.DataFrame | None,
+    athletes: pl.DataFrame,
+    *,
+    nightly: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`athlete_id, day, sedentary_hours`: hours of low heart rate outside bed and training.
+
+    The warehouse keeps no activity type per heart-rate sample, so sitting is approximated
+    from heart rate alone (docs/metrics.md states the limits):
+
+    * every heart-rate sample (any context) stands for the time until the next sample, at
+      most `SEDENTARY_SAMPLE_MAX_GAP`, and never past the start of the next excluded span;
+    * excluded spans: time in bed (every sleep-stage record except an `awake` one of 60
+      minutes or more, which is the day between two stage messages, e.g. wake-up to a nap)
+      and training sessions (`start_ts` .. `start_ts + duration_s`); samples inside them count
+      for nothing;
+    * the time of a sample counts as sitting when its bpm is below HRrest +
+      `SEDENTARY_HRR_SHARE` x (HRmax - HRrest): HRrest is the latest nightly resting HR on or
+      before the day (within 28 days; else 60 bpm), HRmax as for TRIMP;
+    * the day is the sample's local date. A day with less than `SEDENTARY_MIN_WORN_HOURS`
+      of sample time outside the excluded spans (watch not worn) has no row, so
+      `daily_metrics` leaves it null.
+    """
+    hr = as_utc(heart_rate, "ts")
+    hr = (
+        hr.filter(pl.col("bpm").is_not_null())
+        .group_by("athlete_id", "ts")
+        .agg(bpm=pl.col("bpm").cast(pl.Float64).mean())
+        .sort("ts")
+    )
+    out_schema = {"athlete_id": pl.String(), "day": pl.Date(), "sedentary_hours": pl.Float64()}
+    if hr.is_empty():
+        return pl.DataFrame(schema=out_schema)
+    spans = [pl.DataFrame(schema={"athlete_id": pl.String, "start": UTC_US, "end": UTC_US})]
+    if sleep_stages is not None and not sleep_stages.is_empty():
+        st = as_utc(sleep_stages, "start_ts", "end_ts")
+        # an "awake" record joins two stage messages: short ones are awake in bed, a long one
+        # (wake-up to an afternoon nap) is the day itself
+        in_bed = (pl.col("stage") != "awake") | (
+            pl.col("end_ts") - pl.col("start_ts") < JOIN_GAP
+        )
+        spans.append(st.filter(in_bed).select("athlete_id", start="start_ts", end="end_ts"))
+    if activities is not None and not activities.is_empty():
+        ac = as_utc(activities, "start_ts")
+        dur = pl.duration(microseconds=(pl.col("duration_s").fill_null(0.0) * 1e6).cast(pl.Int64))
+        spans.append(ac.select("athlete_id", start="start_ts", end=pl.col("start_ts") + dur))
+    excluded = _merged_spans(pl.concat([s.cast({"athlete_id": pl.String}) for s in spans]))
+    nxt = excluded.select("athlete_id", _next_start="start")
+    samples = (
+        hr.with_columns(pl.col("athlete_id").cast(pl.String))
+        .join_asof(excluded, left_on="ts", right_on="start", by="athlete_id",
+                   strategy="backward", check_sortedness=False)  # fmt: skip
+        .join_asof(nxt, left_on="ts", right_on="_next_start", by="athlete_id",
+                   strategy="forward", check_sortedness=False)  # fmt: skip
+        .with_columns(_in=(pl.col("ts") < pl.col("end")).fill_null(False))
+        .sort("athlete_id", "ts")
+    )
+    cap = pl.col("ts") + SEDENTARY_SAMPLE_MAX_GAP
+    seg_end = pl.min_horizontal(cap, pl.col("ts").shift(-1).over("athlete_id"), "_next_start")
+    samples = samples.with_columns(
+        _s=(seg_end - pl.col("ts")).dt.total_microseconds().clip(lower_bound=0) / 1e6
+    ).filter(~pl.col("_in"))
+    samples = with_local_date(samples, athletes, "ts", "day")
+    # HRrest: the latest nightly resting HR on or before the local day (as for TRIMP)
+    if nightly is not None and not nightly.is_empty():
+        rest = (
+            nightly.filter(pl.col("resting_hr").is_not_null())
+            .select(pl.col("athlete_id").cast(pl.String), _night=pl.col("night").cast(pl.Date),
+                    _hr_rest=pl.col("resting_hr").cast(pl.Float64))  # fmt: skip
+            .sort("_night")
+        )
+        samples = samples.sort("day").join_asof(
+            rest, left_on="day", right_on="_night", by="athlete_id", strategy="backward",
+            tolerance=HR_REST_MAX_AGE, check_sortedness=False,
+        )  # fmt: skip
+    else:
+        samples = samples.with_columns(_hr_rest=pl.lit(None, dtype=pl.Float64))
+    person = athlete_facts(athletes)
+    samples = samples.join(person, on="athlete_id", how="left").with_columns(
+        _hr_rest=pl.col("_hr_rest").fill_null(DEFAULT_HR_REST),
+        _hr_max=pl.coalesce(
+            "hr_max", 220.0 - (pl.col("day").dt.year() - pl.col("birth_year")),
+            pl.lit(DEFAULT_HR_MAX),
+        ),  # fmt: skip
+    )
+    limit = pl.col("_hr_rest") + SEDENTARY_HRR_SHARE * (pl.col("_hr_max") - pl.col("_hr_rest"))
+    return (
+        samples.group_by("athlete_id", "day")
+        .agg(
+            sedentary_hours=pl.col("_s").filter(pl.col("bpm") < limit).sum() / 3600.0,
+            _worn=pl.col("_s").sum() / 3600.0,
+        )
+        .filter(pl.col("_worn") >= SEDENTARY_MIN_WORN_HOURS)
+        .select(pl.col(k).cast(v) for k, v in out_schema.items())
+        .sort("athlete_id", "day")
     )

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from parsers import csv_long, fit, gpx, vendors, wellness_csv
+from parsers import csv_long, fit, gpx, lab_csv, vendors, wellness_csv
+from parsers.archive import MAX_MEMBER_BYTES
 from parsers.base import ParsedFile, ParseError
 from parsers.clean import drop_impossible
 
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 
 #: bytes looked at when sniffing text formats (XML prolog, CSV header)
 SNIFF_BYTES = 4096
+#: A file bigger than this is refused unread (the same cap as one archive member).
+MAX_FILE_BYTES = MAX_MEMBER_BYTES
 _XML_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 _XML_SKIP = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>)", re.S)
 
@@ -72,6 +75,7 @@ FORMATS: dict[str, Format] = {
         Format("fit", lambda d, n: is_fit(d), fit.parse, (".fit",), takes_engine=True),
         Format("gpx", lambda d, n: xml_root(d) == "gpx", gpx.parse, (".gpx",)),
         *(Format(v.format, v.sniff, v.parse, takes_tz=True) for v in vendors.all_formats()),
+        Format("lab_csv", lambda d, n: lab_csv.looks_like(csv_header(d)), lab_csv.parse),
         Format("csv_long", lambda d, n: csv_long.looks_like(csv_header(d)), csv_long.parse),
         Format(
             "wellness_csv", lambda d, n: wellness_csv.looks_like(csv_header(d)), wellness_csv.parse
@@ -117,6 +121,10 @@ def _read(path_or_bytes: bytes | str | Path, name: str) -> tuple[bytes, str]:
         return bytes(path_or_bytes), name
     path = Path(path_or_bytes)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ParseError(f"file is {size:,} bytes, more than the {MAX_FILE_BYTES:,}-byte cap "
+                             f"for one file; not read")
         return path.read_bytes(), name or path.name
     except OSError as exc:
         raise ParseError(f"cannot read file: {exc.strerror or exc}") from exc

@@ -128,12 +128,46 @@ class Rule(_Frozen):
         }
 
 
+class Profile(_Frozen):
+    """Threshold overrides for a group of athletes (an older athlete, a known low-HRV one).
+
+    An athlete-day belongs to the profile when every condition given holds: `athletes` (ids),
+    `min_age` / `max_age` (age in the day's calendar year, from `athletes.birth_year`),
+    `sex` (`f` or `m`, first letter of `athletes.sex`, any case). The first matching profile
+    in file order applies; flags it produces carry `ruleset_version` `<version>+<name>`.
+    `thresholds` maps rule id -> level -> threshold name -> value; unlisted ones keep the
+    rule's own.
+    """
+
+    name: str = Field(pattern=_IDENT)
+    description: str = ""
+    source: str = ""
+    athletes: tuple[str, ...] = ()
+    min_age: int | None = None
+    max_age: int | None = None
+    sex: Literal["f", "m"] | None = None
+    thresholds: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> Profile:
+        if not (self.athletes or self.min_age is not None or self.max_age is not None
+                or self.sex):  # fmt: skip
+            raise ValueError(f"profile {self.name}: give athletes, min_age, max_age or sex")
+        return self
+
+    @property
+    def needs_facts(self) -> bool:
+        """True when matching reads birth_year or sex (not just the athlete id)."""
+        return self.min_age is not None or self.max_age is not None or self.sex is not None
+
+
 class RuleSet(_Frozen):
     """A versioned catalogue of rules, keyed by rule id in file order."""
 
     version: str = Field(pattern=r"^\d{4}\.\d{1,2}\.\d+$")
     source: str = ""
     rules: dict[str, Rule]
+    profiles: tuple[Profile, ...] = ()
 
     @field_validator("rules", mode="before")
     @classmethod
@@ -155,6 +189,45 @@ class RuleSet(_Frozen):
             if key != rule.id:
                 raise ValueError(f"rule keyed {key!r} has id {rule.id!r}")
         return self
+
+    @model_validator(mode="after")
+    def _profiles_override_what_exists(self) -> RuleSet:
+        names = [p.name for p in self.profiles]
+        if len(set(names)) != len(names):
+            raise ValueError(f"profile names repeat: {names}")
+        for p in self.profiles:
+            for rule_id, levels in p.thresholds.items():
+                if rule_id not in self.rules:
+                    raise ValueError(f"profile {p.name}: no rule {rule_id!r}")
+                r = self.rules[rule_id]
+                for level, values in levels.items():
+                    known = {lv.name: lv for lv in r.levels}
+                    if level not in known:
+                        raise ValueError(f"profile {p.name}: rule {rule_id} has no level {level!r}")
+                    for key in values:
+                        if key not in known[level].thresholds:
+                            raise ValueError(
+                                f"profile {p.name}: {rule_id}.{level} has no threshold {key!r}"
+                            )
+        return self
+
+    def profile(self, name: str) -> Profile:
+        for p in self.profiles:
+            if p.name == name:
+                return p
+        raise KeyError(f"no profile {name!r} in ruleset {self.version}")
+
+    def rule_for(self, rule_id: str, profile: Profile | None) -> Rule:
+        """The rule with the profile's threshold overrides applied (the rule itself if none)."""
+        r = self.rule(rule_id)
+        overrides = profile.thresholds.get(rule_id, {}) if profile else {}
+        if not overrides:
+            return r
+        levels = tuple(
+            lv.model_copy(update={"thresholds": {**lv.thresholds, **overrides.get(lv.name, {})}})
+            for lv in r.levels
+        )
+        return r.model_copy(update={"levels": levels})
 
     def rule(self, rule_id: str) -> Rule:
         try:

@@ -6,8 +6,15 @@ rule and says which level (TOML `levels.name`) applies, with `value`, `threshold
 `baseline` and any extra message fields; `evaluate` adds severity, messages in English and
 Dutch, the ruleset version and `computed_at`. Adding a rule = one function + one TOML table.
 
-Rules marked `meta=True` (e.g. a later `multi_signal`) run after all others and see their
-flags in `RuleInputs.flags`.
+Rules marked `meta=True` (e.g. `multi_signal`) run after all others and see their flags in
+`RuleInputs.flags`. Rule functions live here (the first five) and in `rules.training`,
+`rules.self_report`, `rules.labs` and `rules.combined`, imported at the end of this module so
+that they register.
+
+Profiles (`[[profiles]]` in the rule file) override thresholds for some athletes: each rule
+runs once per profile that can apply, with that profile's thresholds, and each flag is kept
+from the run of the profile its athlete-day belongs to; its `ruleset_version` then reads
+`<version>+<profile>`.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from rules.catalogue import LANGUAGES, Rule, RuleSet, template_fields
+from metrics.baseline import recent_mean, trailing_mean, trailing_std
+from rules.catalogue import LANGUAGES, Profile, Rule, RuleSet, template_fields
 from rules.messages import render
 
 #: Columns and dtypes of `daily_flags` (DESIGN §3); `message` is English.
@@ -151,19 +159,114 @@ def evaluate(
 
     One row per athlete, day and rule at most (each rule keeps its most severe level).
     `computed_at` is stored as UTC (a naive datetime is taken to be UTC already).
-    `extra` passes further frames (wellness, lab_results) to rules that need them.
+    `extra` passes further frames to rules that need them: `wellness`, `lab_results`
+    (warehouse tables) and `athletes` (for profiles matched by age or sex). A rule whose
+    input is absent raises nothing.
     """
     check_ruleset(ruleset)
     if computed_at.tzinfo is None:
         computed_at = computed_at.replace(tzinfo=UTC)
     computed_at = computed_at.astimezone(UTC)
+    extra = dict(extra or {})
+    facts = athlete_facts(extra.get("athletes"))
     ordered = sorted(ruleset.enabled, key=lambda r: REGISTRY[r.id].meta)
     flags = empty_flags()
     for r in ordered:
-        inputs = RuleInputs(nightly, daily, flags, dict(extra or {}))
-        cands = REGISTRY[r.id].fn(inputs, r)
-        flags = pl.concat([flags, _finish(cands, r, ruleset.version, computed_at)])
+        parts = []
+        variants: list[Profile | None] = [None, *ruleset.profiles]
+        for profile in variants:
+            subset = _athletes_for(profile, facts) if profile else None
+            if subset is not None and not subset:
+                continue
+            inputs = _restrict(RuleInputs(nightly, daily, flags, extra), subset)
+            cands = REGISTRY[r.id].fn(inputs, ruleset.rule_for(r.id, profile))
+            if ruleset.profiles:
+                cands = _keep_profile(cands, profile, ruleset.profiles, facts)
+            version = f"{ruleset.version}+{profile.name}" if profile else ruleset.version
+            parts.append(_finish(cands, ruleset.rule_for(r.id, profile), version, computed_at))
+        flags = pl.concat([flags, *parts])
     return flags.sort("athlete_id", "day", "rule_id")
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def athlete_facts(athletes: pl.DataFrame | None) -> pl.DataFrame:
+    """`athlete_id, birth_year, sex` (lower-case first letter), one row per athlete."""
+    schema = {"athlete_id": pl.String(), "birth_year": pl.Int64(), "sex": pl.String()}
+    if athletes is None or athletes.is_empty():
+        return pl.DataFrame(schema=schema)
+    cols = []
+    for name, dtype in schema.items():
+        col = pl.col(name).cast(dtype) if name in athletes.columns else pl.lit(None, dtype)
+        if name == "sex":
+            col = col.str.to_lowercase().str.slice(0, 1)
+        cols.append(col.alias(name))
+    return athletes.select(cols).unique(subset="athlete_id", keep="first")
+
+
+def profile_matches(profile: Profile) -> pl.Expr:
+    """True where the row (`athlete_id`, `day`, `birth_year`, `sex`) belongs to `profile`."""
+    cond = pl.lit(True)
+    if profile.athletes:
+        cond &= pl.col("athlete_id").is_in(list(profile.athletes))
+    age = pl.col("day").dt.year().cast(pl.Int64) - pl.col("birth_year")
+    if profile.min_age is not None:
+        cond &= age >= profile.min_age
+    if profile.max_age is not None:
+        cond &= age <= profile.max_age
+    if profile.sex is not None:
+        cond &= pl.col("sex") == profile.sex
+    return cond.fill_null(False)
+
+
+def profile_names(frame: pl.DataFrame, profiles: tuple[Profile, ...], facts: pl.DataFrame):
+    """`frame` (with `athlete_id`, `day`) plus `_profile`: the first matching profile's name."""
+    joined = frame.join(facts, on="athlete_id", how="left", maintain_order="left")
+    name = pl.lit(None, dtype=pl.String)
+    for p in reversed(profiles):
+        name = pl.when(profile_matches(p)).then(pl.lit(p.name)).otherwise(name)
+    return joined.with_columns(_profile=name).drop("birth_year", "sex")
+
+
+def _athletes_for(profile: Profile, facts: pl.DataFrame) -> list[str]:
+    """Athletes that may belong to `profile` on some day (its other conditions are per day)."""
+    if profile.athletes and not profile.needs_facts:
+        return list(profile.athletes)
+    cand = facts
+    if profile.athletes:
+        cand = cand.filter(pl.col("athlete_id").is_in(list(profile.athletes)))
+    if profile.min_age is not None or profile.max_age is not None:
+        cand = cand.filter(pl.col("birth_year").is_not_null())
+    if profile.sex is not None:
+        cand = cand.filter(pl.col("sex") == profile.sex)
+    return cand["athlete_id"].to_list()
+
+
+def _restrict(inputs: RuleInputs, athletes: list[str] | None) -> RuleInputs:
+    if athletes is None:
+        return inputs
+
+    def keep(frame: pl.DataFrame) -> pl.DataFrame:
+        if "athlete_id" not in frame.columns:
+            return frame
+        return frame.filter(pl.col("athlete_id").is_in(athletes))
+
+    return RuleInputs(
+        keep(inputs.nightly),
+        keep(inputs.daily),
+        keep(inputs.flags),
+        {k: keep(v) for k, v in inputs.extra.items()},
+    )
+
+
+def _keep_profile(
+    cands: pl.DataFrame, profile: Profile | None, profiles: tuple[Profile, ...], facts
+) -> pl.DataFrame:
+    """The candidate rows whose athlete-day belongs to `profile` (None: to no profile)."""
+    named = profile_names(cands, profiles, facts)
+    want = pl.col("_profile").is_null() if profile is None else pl.col("_profile") == profile.name
+    return named.filter(want).drop("_profile")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -311,3 +414,73 @@ def no_rest_day(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
             baseline=pl.lit(None, dtype=pl.Float64),
         )
     )
+
+
+@rule(
+    "hrv_below_baseline",
+    levels={
+        "below": ("sd_factor", "recent_nights", "recent_min_nights", "baseline_nights",
+                  "baseline_min_nights"),
+    },
+    fields=("nights", "ln_value", "ln_threshold", "ln_baseline", "ln_sd"),
+)  # fmt: skip
+def hrv_below_baseline(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
+    """Watch when the 7-night mean of ln(RMSSD) is below the 60-night mean - 0.5 SD.
+
+    Smallest-worthwhile-change method (Plews et al. 2012/2013; Buchheit 2014). Windows are
+    calendar nights: recent = nights D-6..D (at least `recent_min_nights` with HRV),
+    baseline = mean and SD (ddof 1) of nights D-60..D-1 (at least `baseline_min_nights`).
+    Only nights with an HRV value are evaluated. value / threshold / baseline are in ms
+    (exp of the ln values: geometric means); the ln values are message fields.
+    """
+    k = r.threshold("below", "sd_factor")
+    recent = int(r.threshold("below", "recent_nights"))
+    recent_min = int(r.threshold("below", "recent_min_nights"))
+    window = int(r.threshold("below", "baseline_nights"))
+    window_min = int(r.threshold("below", "baseline_min_nights"))
+    ln = pl.when(pl.col("hrv_ms") > 0).then(pl.col("hrv_ms").cast(pl.Float64).log())
+    frame = (
+        inputs.nightly.select("athlete_id", "night", "hrv_ms")
+        .sort("athlete_id", "night")
+        .with_columns(_ln=ln)
+        .with_columns(
+            ln_value=recent_mean("_ln", window_days=recent, min_count=recent_min).over(
+                "athlete_id"
+            ),
+            ln_baseline=trailing_mean("_ln", window_days=window, min_count=window_min).over(
+                "athlete_id"
+            ),
+            ln_sd=trailing_std("_ln", window_days=window, min_count=window_min).over(
+                "athlete_id"
+            ),
+            _n=pl.col("_ln")
+            .is_not_null()
+            .cast(pl.Int64)
+            .rolling_sum_by("night", f"{recent}d", closed="right")
+            .over("athlete_id"),
+        )
+        .with_columns(ln_threshold=pl.col("ln_baseline") - k * pl.col("ln_sd"))
+    )
+    return frame.filter(
+        pl.col("_ln").is_not_null()
+        & pl.col("ln_threshold").is_not_null()
+        & pl.col("ln_value").is_not_null()
+        & (pl.col("ln_value") < pl.col("ln_threshold"))
+    ).select(
+        "athlete_id",
+        day=pl.col("night"),
+        level=pl.lit("below"),
+        value=pl.col("ln_value").exp(),
+        threshold=pl.col("ln_threshold").exp(),
+        baseline=pl.col("ln_baseline").exp(),
+        nights=pl.col("_n").cast(pl.Float64),
+        ln_value="ln_value",
+        ln_threshold="ln_threshold",
+        ln_baseline="ln_baseline",
+        ln_sd="ln_sd",
+    )
+
+
+# --------------------------------------------------------------------------- more rules
+# Imported last so that they find `rule`, `RuleInputs` and the helpers above.
+from rules import combined, labs, self_report, training  # noqa: E402, F401, I001

@@ -44,6 +44,30 @@ class NightEpisode:
 
 
 @dataclass(frozen=True)
+class DayEpisode:
+    """What is planted in one day's self-report and daytime. Unset fields keep the normal day."""
+
+    label: str
+    #: fatigue reported that day (1-10), replacing the normal score
+    fatigue: int | None = None
+    #: points taken off the normal motivation / mood scores (a falling mental state)
+    motivation_drop: int = 0
+    mood_drop: int = 0
+    #: a long sitting day: no active (walking) hours between wake-up and bedtime
+    sitting: bool = False
+
+
+@dataclass(frozen=True)
+class LabResult:
+    """One blood value in the athlete's lab-results CSV, as the lab reported it."""
+
+    offset: int  # cycle offset of the day the blood was drawn
+    marker: str  # as written in the file (the parser maps aliases)
+    value: float  # in `unit`
+    unit: str
+
+
+@dataclass(frozen=True)
 class Session:
     """One planned training session of a weekly pattern."""
 
@@ -66,6 +90,12 @@ EARLY = Session("morning", "running", "road", 40, "easy")
 EARLY_STRENGTH = Session("evening", "training", "strength_training", 40, "strength")
 EVENING_RIDE = Session("evening", "cycling", "road", 75, "ride")
 EVENING_LONG = Session("evening", "running", "trail", 85, "long")
+# bram's heavy weeks: the same days, longer and harder (about 1.7x his usual week's TRIMP)
+HEAVY_EASY = Session("evening", "running", "road", 75, "easy")
+HEAVY_RIDE = Session("evening", "cycling", "road", 100, "ride")
+HEAVY_INTERVALS = Session("evening", "running", "track", 85, "intervals")
+HEAVY_SHORT = Session("evening", "running", "road", 65, "easy")
+HEAVY_LONG_RIDE = Session("morning", "cycling", "road", 140, "ride")
 
 
 @dataclass(frozen=True)
@@ -82,6 +112,15 @@ class Archetype:
     block_session: Session = SHORT
     #: cycle offsets with no session at all (a moved rest day)
     extra_rest: frozenset[int] = frozenset()
+    #: cycle offsets of heavy training weeks: their days follow `heavy_week` instead of `week`
+    heavy: frozenset[int] = frozenset()
+    heavy_week: dict[int, tuple[Session, ...]] = field(default_factory=dict)
+    #: cycle offset -> sessions replacing the weekly pattern's (e.g. an extra strength session)
+    replace: dict[int, tuple[Session, ...]] = field(default_factory=dict)
+    #: cycle offset -> planted self-report / daytime
+    days: dict[int, DayEpisode] = field(default_factory=dict)
+    #: blood values (lab-results CSV), by cycle offset
+    labs: tuple[LabResult, ...] = ()
 
 
 ARCHETYPES: dict[str, Archetype] = {
@@ -111,7 +150,24 @@ ARCHETYPES: dict[str, Archetype] = {
             47: NightEpisode("short, after the gap", sleep_hours=5.5),
         },
         block=frozenset(range(14, 24)),
-        extra_rest=frozenset({24}),
+        extra_rest=frozenset({24, 54}),
+        # the short-sleep week: an extra strength session on Friday 10-09 (instead of the run)
+        replace={38: (STRENGTH,)},
+        days={
+            # tired before and through two rest days (Sun 10-25 taken off, Mon rest)
+            53: DayEpisode("fatigue building", fatigue=7),
+            54: DayEpisode("rest day 1/2, tired", fatigue=8),
+            55: DayEpisode("rest day 2/2, tired", fatigue=8),
+            56: DayEpisode("still tired after two rest days", fatigue=8),
+        },
+        labs=(
+            LabResult(2, "ferritin", 42.0, "ng/mL"),
+            LabResult(2, "cortisol", 410.0, "nmol/L"),
+            LabResult(30, "Ferritine", 35.0, "µg/L"),
+            LabResult(30, "cortisol", 14.2, "µg/dL"),
+            LabResult(51, "ferritin", 24.0, "ug/L"),
+            LabResult(51, "cortisol", 24.5, "µg/dL"),
+        ),
     ),
     # bram: rests Wednesdays and Sundays. Three nights of HRV < 50 ms, then 50 and 58 ms;
     # a broken night (2 h, 80 min awake, 7.5 h); sleep exactly on the 7 h and 9 h edges.
@@ -138,7 +194,28 @@ ARCHETYPES: dict[str, Archetype] = {
             31: NightEpisode("HRV low 3/3", hrv_ms=48),
             32: NightEpisode("HRV recovering, exactly 50 ms", hrv_ms=50),
             33: NightEpisode("HRV recovering", hrv_ms=58),
+            45: NightEpisode("end of the heavy block: short 1/3", sleep_hours=5.75),
+            46: NightEpisode("end of the heavy block: short 2/3", sleep_hours=5.5),
+            47: NightEpisode("end of the heavy block: short 3/3", sleep_hours=5.75),
         },
+        # four heavy weeks in a row, Monday 09-21 .. Sunday 10-18 (ISO weeks with the
+        # default start), then his usual training again
+        heavy=frozenset(range(20, 48)),
+        heavy_week={
+            0: (HEAVY_EASY,),
+            1: (HEAVY_RIDE,),
+            2: (),
+            3: (HEAVY_INTERVALS,),
+            4: (HEAVY_SHORT,),
+            5: (HEAVY_LONG_RIDE,),
+            6: (),
+        },
+        labs=(
+            LabResult(9, "ferritin", 95.0, "ng/mL"),
+            LabResult(9, "cortisol", 380.0, "nmol/L"),
+            LabResult(44, "Serum ferritin", 88.0, "ng/mL"),
+            LabResult(44, "cortisol", 12.9, "µg/dL"),
+        ),
     ),
     # chiyo: rests Wednesdays; Thursday is a double with a run an hour after wake-up, which
     # in UTC (Tokyo - 9 h) falls on Wednesday, so every UTC date has a session: counting rest
@@ -163,16 +240,33 @@ ARCHETYPES: dict[str, Archetype] = {
             60: NightEpisode("exactly 6 h (not short)", sleep_hours=6.0),
             61: NightEpisode("short 1/2", sleep_hours=5.5),
             62: NightEpisode("short 2/2", sleep_hours=5.75),
+            # three weeks after her motivation started to fall: HRV drops to 72-76 ms,
+            # still above the article's 70 ms, but far below her own normal range
+            **{i: NightEpisode(f"HRV below her own range {i - 55}/4", hrv_ms=h)
+               for i, h in zip(range(56, 60), (74, 72, 74, 76), strict=True)},
+        },
+        days={
+            # two long sitting days (a conference): no walking between wake-up and bed
+            15: DayEpisode("long sitting day 1/2", sitting=True),
+            16: DayEpisode("long sitting day 2/2", sitting=True),
+            # motivation (and a little mood) falling from 10-06, three weeks before the HRV drop
+            **{i: DayEpisode("motivation falling", motivation_drop=2) for i in range(35, 39)},
+            **{i: DayEpisode("motivation low", motivation_drop=3, mood_drop=1)
+               for i in range(39, 56)},
         },
     ),
 }
 
 
 def sessions_for(archetype: Archetype, offset: int, weekday: int) -> tuple[Session, ...]:
-    """The sessions planned on a day: weekly pattern, block days and moved rest days."""
+    """The sessions planned on a day: weekly pattern (or the heavy one), replaced days,
+    block days and moved rest days."""
     if offset in archetype.extra_rest:
         return ()
-    sessions = archetype.week[weekday]
+    if offset in archetype.replace:
+        return archetype.replace[offset]
+    week = archetype.heavy_week if offset in archetype.heavy else archetype.week
+    sessions = week[weekday]
     if not sessions and offset in archetype.block:
         return (archetype.block_session,)
     return sessions

@@ -17,20 +17,47 @@ Rule definitions used (defaults of the ruleset):
 - hrv_low: warning when hrv_ms < 50; watch when 50 <= hrv_ms <= 70.
 - no_rest_day: warning on day D when each local day D-6..D has at least one activity,
   evaluated from the 7th day of the study on.
+- hrv_below_baseline: watch on a night with HRV when the mean of ln(hrv) over the present
+  nights D-6..D (at least 5) is below mean - 0.5 SD (ddof 1) of ln(hrv) over the present
+  nights D-60..D-1 (at least 28).
+- heavy_weeks_streak, strength_up_unstable_sleep: from an independent Edwards TRIMP of each
+  session's planned heart-rate samples (the activity file's own records; herstel also sees
+  the watch's monitoring samples, so its TRIMP differs by a few per cent). Every decision
+  must stay the same when its ratio threshold moves by 7-15 %, else the plan is refused.
+- fatigue_persists: warning when the planned fatigue is >= 7 and the two days before had
+  no activity. wellness_decline: watch when the 7-day mean motivation (else mood) is under
+  the mean of the 28 days before it minus max(SD, 0.5). ferritin_low: watch under 30 ug/L.
+  cortisol_change: watch when more than 50 % away from the mean of the last 3 earlier
+  results within 365 days (at least 2). sedentary_long: info when the planned sitting
+  hours exceed 10 (plans within 1.5 h of it are refused). multi_signal: warning on a day
+  with a warning when warnings of 2 different rules fall on D-2..D.
+- profile "older" (age >= 50 in the day's year): hrv_low thresholds 35 / 50 ms.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sample_data.plan import AthletePlan
+from sample_data.fit_files import RECORD_EVERY_S
+from sample_data.gpx_files import GPX_STEP_S
+from sample_data.plan import AthletePlan, file_rng, plan_wellness, planned_sitting_hours
+from sample_data.signals import activity_samples
 
-#: Rules whose complete flag set the sample data pins down.
-RULES = ("rhr_elevated", "sleep_short_streak", "sleep_out_of_range", "hrv_low", "no_rest_day")
+#: Rules whose complete flag set the sample data pins down (all of the ruleset).
+RULES = (
+    "rhr_elevated", "sleep_short_streak", "sleep_out_of_range", "hrv_low", "no_rest_day",
+    "hrv_below_baseline", "heavy_weeks_streak", "strength_up_unstable_sleep",
+    "fatigue_persists", "wellness_decline", "ferritin_low", "cortisol_change",
+    "sedentary_long", "multi_signal",
+)  # fmt: skip
+#: The rules whose flags need only the nightly and daily metrics (no wellness, lab results
+#: or monitoring heart rate passed to the rules).
+CORE_RULES = RULES[:8]
 
 #: rhr_elevated: warning above baseline x this, or above baseline + this many bpm ...
 RHR_WARN_RATIO = 1.08
@@ -150,14 +177,21 @@ def sleep_flags(athlete: str, hours: dict[date, float]) -> list[Flag]:
     return flags
 
 
-def hrv_flags(athlete: str, hrv: dict[date, float]) -> list[Flag]:
+#: Profile "older": from this age (in the day's year) hrv_low uses these bounds (ms).
+OLDER_AGE = 50
+OLDER_HRV_MS = (35.0, 50.0)
+
+
+def hrv_flags(athlete: str, hrv: dict[date, float], birth_year: int | None = None) -> list[Flag]:
     flags = []
     for night, v in sorted(hrv.items()):
-        if v == HRV_WATCH_MS:
-            raise ValueError(f"{athlete} {night}: HRV exactly on the 70-ms edge is ambiguous")
-        if v < HRV_WARN_MS:
+        older = birth_year is not None and night.year - birth_year >= OLDER_AGE
+        warn, watch = OLDER_HRV_MS if older else (HRV_WARN_MS, HRV_WATCH_MS)
+        if v == watch and not older:  # the planted 50-ms night is on purpose for "older"
+            raise ValueError(f"{athlete} {night}: HRV exactly on the {watch}-ms edge is ambiguous")
+        if v < warn:
             flags.append(Flag(athlete, night, "hrv_low", "warning"))
-        elif v <= HRV_WATCH_MS:
+        elif v <= watch:
             flags.append(Flag(athlete, night, "hrv_low", "watch"))
     return flags
 
@@ -170,20 +204,6 @@ def rest_flags(athlete: str, active: set[date], start: date, days: int) -> list[
         if all(day - timedelta(days=k) in active for k in range(REST_WINDOW_DAYS)):
             flags.append(Flag(athlete, day, "no_rest_day", "warning"))
     return flags
-
-
-def athlete_flags(plan: AthletePlan) -> list[Flag]:
-    """Every flag of the five rules for one athlete, in (day, rule) order."""
-    a = plan.spec.athlete_id
-    nights = plan.nights
-    active = {act.local_start.date() for act in plan.activities}
-    flags = (
-        rhr_flags(a, {n.night: n.resting_hr for n in nights})
-        + sleep_flags(a, {n.night: n.sleep_hours for n in nights})
-        + hrv_flags(a, {n.night: n.hrv_ms for n in nights})
-        + rest_flags(a, active, plan.start, plan.days)
-    )
-    return sorted(flags)
 
 
 def expected_flags(plans: Iterable[AthletePlan]) -> list[Flag]:
@@ -217,3 +237,301 @@ def write_expected(plans: list[AthletePlan], folder: Path) -> tuple[Path, Path]:
         ),
     )
     return nights_path, flags_path
+
+
+# --------------------------------------------------------------------------- HRV, own range
+
+HRV_RECENT_NIGHTS, HRV_RECENT_MIN = 7, 5
+HRV_BASE_NIGHTS, HRV_BASE_MIN = 60, 28
+HRV_SD_FACTOR = 0.5
+#: Comparisons of exact planned values must not be closer than this to their boundary.
+EXACT_MARGIN = 1e-6
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    m = sum(values) / len(values)
+    return m, math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1))
+
+
+def hrv_baseline_flags(athlete: str, hrv: dict[date, float]) -> list[Flag]:
+    """hrv_below_baseline: 7-night mean of ln RMSSD under the 60-night mean - 0.5 SD."""
+    ln = {d: math.log(v) for d, v in hrv.items()}
+    flags = []
+    for night in sorted(ln):
+        recent = [ln[d] for k in range(HRV_RECENT_NIGHTS)
+                  if (d := night - timedelta(days=k)) in ln]  # fmt: skip
+        base = [ln[d] for k in range(1, HRV_BASE_NIGHTS + 1)
+                if (d := night - timedelta(days=k)) in ln]  # fmt: skip
+        if len(recent) < HRV_RECENT_MIN or len(base) < HRV_BASE_MIN:
+            continue
+        m, sd = _mean_sd(base)
+        value, limit = sum(recent) / len(recent), m - HRV_SD_FACTOR * sd
+        if abs(value - limit) < EXACT_MARGIN:
+            raise ValueError(f"{athlete} {night}: 7-night HRV mean on its boundary")
+        if value < limit:
+            flags.append(Flag(athlete, night, "hrv_below_baseline", "watch"))
+    return flags
+
+
+# --------------------------------------------------------------------------- training load
+
+EDWARDS_ZONES = (5, 6, 7, 8, 9)  # zone k from k x 10 % of HRmax
+EDWARDS_MAX_GAP_S = 30
+HEAVY = {"max_weeks": 3, "ratio": 1.3, "ref_weeks": 4, "ref_min": 2, "lookback_weeks": 12,
+         "recovery_days": 5, "recovery_ratio": 0.5}  # fmt: skip
+STRENGTH_RATIO, STRENGTH_REF_WEEKS = 1.25, 4
+STABLE_MIN_HOURS, STABLE_MAX_SD, STABLE_MIN_NIGHTS = 7.0, 1.0, 5
+#: Relative moves of the ratio thresholds under which every load decision must hold.
+LOAD_MARGINS = (0.93, 1.07)
+RECOVERY_MARGINS = (0.85, 1.15)
+STRENGTH_MARGINS = (0.9, 1.1)
+
+
+def session_trimp(plan: AthletePlan, index: int) -> float:
+    """Edwards TRIMP of one session from its planned heart-rate samples (file step)."""
+    act = plan.activities[index]
+    step = GPX_STEP_S if plan.spec.activity_format == "gpx" else RECORD_EVERY_S
+    samples = activity_samples(act, step, file_rng(plan, 2, index))
+    end = act.start + act.duration_s
+    total = 0.0
+    for k, (t, bpm, _dist) in enumerate(samples):
+        nxt = samples[k + 1][0] if k + 1 < len(samples) else end
+        zone = sum(bpm * 10 >= plan.spec.hr_max * pct for pct in EDWARDS_ZONES)
+        total += min(nxt - t, EDWARDS_MAX_GAP_S) * zone
+    return total / 60
+
+
+def daily_loads(plan: AthletePlan) -> tuple[dict[date, float], dict[date, float]]:
+    """(all TRIMP, strength TRIMP) per local day of every study day (0 without sessions)."""
+    days = [plan.start + timedelta(days=i) for i in range(plan.days)]
+    load = dict.fromkeys(days, 0.0)
+    strength = dict.fromkeys(days, 0.0)
+    for i, act in enumerate(plan.activities):
+        day = act.local_start.date()
+        trimp = session_trimp(plan, i)
+        load[day] += trimp
+        if act.sub_sport == "strength_training":
+            strength[day] += trimp
+    return load, strength
+
+
+def heavy_weeks(
+    athlete: str, load: dict[date, float], active: set[date], ratio: float, recovery_ratio: float
+) -> list[Flag]:
+    """heavy_weeks_streak on the study calendar (see rules/training.py for the definition)."""
+    days = sorted(load)
+    normal: list[tuple[date, float, float, int]] = []
+    streak, run, flags = 0, 0, []
+    weeks: dict[date, list[date]] = {}
+    for d in days:
+        weeks.setdefault(d - timedelta(days=d.weekday()), []).append(d)
+    for monday, week in sorted(weeks.items()):
+        usable = [w for w in normal
+                  if w[0] >= monday - timedelta(weeks=HEAVY["lookback_weeks"])]
+        usable = usable[-HEAVY["ref_weeks"]:]  # fmt: skip
+        ref = train_day = None
+        if len(usable) >= HEAVY["ref_min"]:
+            ref = sum(w[1] for w in usable) / len(usable)
+            n = sum(w[3] for w in usable)
+            train_day = sum(w[2] for w in usable) / n if n else None
+        reset = False
+        for d in week:
+            easy = train_day is not None and load[d] <= recovery_ratio * train_day
+            run = run + 1 if (d not in active or easy) else 0
+            reset = reset or run >= HEAVY["recovery_days"]
+        total = sum(load[d] for d in week)
+        complete = len(week) == 7
+        heavy = complete and ref is not None and total > ratio * ref
+        streak = (1 if heavy else 0) if reset else (streak + 1 if heavy else 0)
+        if complete and not heavy and total > 0:
+            trained = [d for d in week if d in active]
+            normal.append((monday, total, sum(load[d] for d in trained), len(trained)))
+        if heavy and streak > HEAVY["max_weeks"]:
+            flags.append(Flag(athlete, week[-1], "heavy_weeks_streak", "warning"))
+    return flags
+
+
+def heavy_week_flags(athlete: str, load: dict[date, float], active: set[date]) -> list[Flag]:
+    """heavy_weeks_streak, refusing plans whose flags hinge on a few per cent of TRIMP."""
+    want = heavy_weeks(athlete, load, active, HEAVY["ratio"], HEAVY["recovery_ratio"])
+    for m in LOAD_MARGINS:
+        if heavy_weeks(athlete, load, active, HEAVY["ratio"] * m, HEAVY["recovery_ratio"]) != want:
+            raise ValueError(f"{athlete}: a heavy-week decision is within {m} of the ratio")
+    for m in RECOVERY_MARGINS:
+        got = heavy_weeks(athlete, load, active, HEAVY["ratio"], HEAVY["recovery_ratio"] * m)
+        if got != want:
+            raise ValueError(f"{athlete}: a recovery-day decision is within {m} of its ratio")
+    return want
+
+
+def strength_flags(
+    athlete: str, strength: dict[date, float], sleep: dict[date, float], ratio: float
+) -> list[Flag]:
+    flags = []
+    for d, s in sorted(strength.items()):
+        ref_days = [d - timedelta(days=k) for k in range(7, 7 + 7 * STRENGTH_REF_WEEKS)]
+        if s <= 0 or any(x not in strength for x in ref_days) or d not in sleep:
+            continue
+        s7 = sum(strength[d - timedelta(days=k)] for k in range(7))
+        ref = sum(strength[x] for x in ref_days) / STRENGTH_REF_WEEKS
+        if not s7 > ratio * ref:
+            continue
+        hours = [sleep[x] for k in range(7) if (x := d - timedelta(days=k)) in sleep]
+        if len(hours) < STABLE_MIN_NIGHTS:
+            continue
+        m = sum(hours) / len(hours)
+        sd = math.sqrt(sum((h - m) ** 2 for h in hours) / (len(hours) - 1))
+        if abs(sd - STABLE_MAX_SD) < EXACT_MARGIN:
+            raise ValueError(f"{athlete} {d}: sleep SD on its boundary")
+        if min(hours) < STABLE_MIN_HOURS or sd > STABLE_MAX_SD:
+            flags.append(Flag(athlete, d, "strength_up_unstable_sleep", "watch"))
+    return flags
+
+
+def strength_up_flags(
+    athlete: str, strength: dict[date, float], sleep: dict[date, float]
+) -> list[Flag]:
+    want = strength_flags(athlete, strength, sleep, STRENGTH_RATIO)
+    for m in STRENGTH_MARGINS:
+        if strength_flags(athlete, strength, sleep, STRENGTH_RATIO * m) != want:
+            raise ValueError(f"{athlete}: a strength-increase decision is within {m} of the ratio")
+    return want
+
+
+# --------------------------------------------------------------------------- self-report
+
+FATIGUE_HIGH, FATIGUE_REST_DAYS = 7, 2
+DECLINE = {"sd_factor": 1.0, "min_sd": 0.5, "recent": 7, "recent_min": 4, "base": 28,
+           "base_min": 14}  # fmt: skip
+
+
+def fatigue_flags(athlete: str, fatigue: dict[date, float], active: set[date]) -> list[Flag]:
+    flags = []
+    for d, f in sorted(fatigue.items()):
+        before = [d - timedelta(days=k) for k in range(1, FATIGUE_REST_DAYS + 1)]
+        if f >= FATIGUE_HIGH and all(x in fatigue and x not in active for x in before):
+            flags.append(Flag(athlete, d, "fatigue_persists", "warning"))
+    return flags
+
+
+def decline_days(athlete: str, scores: dict[date, float]) -> set[date]:
+    """Days whose 7-day mean is under the 28 days before it by more than max(SD, 0.5)."""
+    out = set()
+    for d in sorted(scores):
+        recent = [scores[x] for k in range(DECLINE["recent"])
+                  if (x := d - timedelta(days=k)) in scores]  # fmt: skip
+        base = [scores[x] for k in range(DECLINE["recent"], DECLINE["recent"] + DECLINE["base"])
+                if (x := d - timedelta(days=k)) in scores]  # fmt: skip
+        if len(recent) < DECLINE["recent_min"] or len(base) < DECLINE["base_min"]:
+            continue
+        m, sd = _mean_sd(base)
+        limit = m - DECLINE["sd_factor"] * max(sd, DECLINE["min_sd"])
+        value = sum(recent) / len(recent)
+        if abs(value - limit) < EXACT_MARGIN:
+            raise ValueError(f"{athlete} {d}: a wellness mean on its boundary")
+        if value < limit:
+            out.add(d)
+    return out
+
+
+def wellness_flags(athlete: str, rows: list[dict]) -> list[Flag]:
+    motivation = decline_days(athlete, {r["day"]: float(r["motivation"]) for r in rows})
+    mood = decline_days(athlete, {r["day"]: float(r["mood"]) for r in rows})
+    return [Flag(athlete, d, "wellness_decline", "watch") for d in sorted(motivation | mood)]
+
+
+# --------------------------------------------------------------------------- blood values
+
+#: Conversions to the stored units (ug/L; nmol/L), written out independently of the parser.
+LAB_UNITS = {
+    "ferritin": {"ng/ml": 1.0, "ug/l": 1.0, "µg/l": 1.0},
+    "cortisol": {"nmol/l": 1.0, "µg/dl": 27.59, "ug/dl": 27.59},
+}
+LAB_ALIASES = {"ferritine": "ferritin", "serum ferritin": "ferritin"}
+FERRITIN_LOW = 30.0
+CORTISOL_PCT, CORTISOL_EARLIER, CORTISOL_MIN_EARLIER, CORTISOL_LOOKBACK = 50.0, 3, 2, 365
+
+
+def lab_values(plan: AthletePlan) -> dict[str, dict[date, float]]:
+    out: dict[str, dict[date, float]] = {"ferritin": {}, "cortisol": {}}
+    for day, marker, value, unit in plan.labs:
+        m = LAB_ALIASES.get(marker.lower(), marker.lower())
+        out[m][day] = value * LAB_UNITS[m][unit.lower()]
+    return out
+
+
+def lab_flags(athlete: str, values: dict[str, dict[date, float]]) -> list[Flag]:
+    flags = [Flag(athlete, d, "ferritin_low", "watch")
+             for d, v in sorted(values["ferritin"].items()) if v < FERRITIN_LOW]  # fmt: skip
+    cortisol = values["cortisol"]
+    for d, v in sorted(cortisol.items()):
+        earlier = [cortisol[x] for x in sorted(cortisol)
+                   if d - timedelta(days=CORTISOL_LOOKBACK) <= x < d][-CORTISOL_EARLIER:]
+        if len(earlier) < CORTISOL_MIN_EARLIER:
+            continue
+        base = sum(earlier) / len(earlier)
+        if abs(abs(v - base) / base * 100 - CORTISOL_PCT) < 1.0:
+            raise ValueError(f"{athlete} {d}: cortisol change too close to {CORTISOL_PCT} %")
+        if abs(v - base) / base * 100 > CORTISOL_PCT:
+            flags.append(Flag(athlete, d, "cortisol_change", "watch"))
+    return flags
+
+
+# --------------------------------------------------------------------------- sitting
+
+SITTING_HOURS, SITTING_MARGIN_H = 10.0, 1.5
+
+
+def sitting_flags(athlete: str, hours: dict[date, float]) -> list[Flag]:
+    flags = []
+    for d, h in sorted(hours.items()):
+        if abs(h - SITTING_HOURS) < SITTING_MARGIN_H:
+            raise ValueError(f"{athlete} {d}: {h:.2f} h of sitting is too close to the limit")
+        if h > SITTING_HOURS:
+            flags.append(Flag(athlete, d, "sedentary_long", "info"))
+    return flags
+
+
+# --------------------------------------------------------------------------- combined
+
+MULTI_RULES, MULTI_DAYS = 2, 3
+
+
+def multi_flags(flags: list[Flag]) -> list[Flag]:
+    """multi_signal from the other rules' warnings of one athlete."""
+    warnings = [f for f in flags if f.severity == "warning"]
+    out = []
+    for day in sorted({f.day for f in warnings}):
+        first = day - timedelta(days=MULTI_DAYS - 1)
+        rules = {f.rule_id for f in warnings if first <= f.day <= day}
+        if len(rules) >= MULTI_RULES:
+            out.append(Flag(warnings[0].athlete_id, day, "multi_signal", "warning"))
+    return out
+
+
+# --------------------------------------------------------------------------- athlete
+
+
+def athlete_flags(plan: AthletePlan) -> list[Flag]:
+    """Every flag of every rule for one athlete, in (day, rule) order."""
+    a = plan.spec.athlete_id
+    nights = plan.nights
+    active = {act.local_start.date() for act in plan.activities}
+    load, strength = daily_loads(plan)
+    sleep = {n.night: n.sleep_hours for n in nights}
+    hrv = {n.night: float(n.hrv_ms) for n in nights}
+    rows = plan_wellness(plan)
+    flags = (
+        rhr_flags(a, {n.night: n.resting_hr for n in nights})
+        + sleep_flags(a, sleep)
+        + hrv_flags(a, hrv, plan.spec.birth_year)
+        + rest_flags(a, active, plan.start, plan.days)
+        + hrv_baseline_flags(a, hrv)
+        + heavy_week_flags(a, load, active)
+        + strength_up_flags(a, strength, sleep)
+        + fatigue_flags(a, {r["day"]: float(r["fatigue"]) for r in rows}, active)
+        + wellness_flags(a, rows)
+        + lab_flags(a, lab_values(plan))
+        + sitting_flags(a, planned_sitting_hours(plan))
+    )
+    return sorted(flags + multi_flags(flags))

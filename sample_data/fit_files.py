@@ -27,12 +27,15 @@ from garmin_fit_sdk import Encoder, Profile
 
 from sample_data.athletes import AthleteSpec
 from sample_data.plan import (
+    ACTIVE_HR_ABOVE_REST,
     ASLEEP,
     MINUTE,
+    SITTING_HR_ABOVE_REST,
     ActivityPlan,
     AthletePlan,
     NightPlan,
     Run,
+    is_active,
     utc_offset_s,
 )
 from sample_data.signals import activity_samples, hrv_five_minute_values, rr_intervals
@@ -146,6 +149,7 @@ class DayContext:
     rhr_7day: int  # device's 7-night average resting HR, bpm
     hrv_weekly: int  # device's 7-night average HRV, ms
     hrv_source: str  # "hrv_value" | "rr" (after --no-rr)
+    sitting: bool = False  # a planted long sitting day: no active hours
 
 
 def sleep_hr(night: NightPlan, rng: random.Random) -> list[tuple[int, int]]:
@@ -177,7 +181,10 @@ def sleep_hr(night: NightPlan, rng: random.Random) -> list[tuple[int, int]]:
 
 
 def day_hr(night: NightPlan, ctx: DayContext, rng: random.Random) -> list[tuple[int, int]]:
-    """HR from wake-up to the file's end: every 2-5 min, every minute during a nap."""
+    """HR from wake-up to the file's end: every 2-5 min, every minute during a nap.
+
+    In sessions 125-160 bpm; otherwise walking (`plan.is_active`) at resting
+    HR + 50..70, sitting at resting HR + 10..30."""
     nap = (night.nap[0].start, night.nap[-1].end) if night.nap else None
     out = []
     t = night.wake
@@ -188,7 +195,12 @@ def day_hr(night: NightPlan, ctx: DayContext, rng: random.Random) -> list[tuple[
             t = nap[1]
             continue
         act = next((a for a in ctx.activities if a.start <= t < a.start + a.duration_s), None)
-        bpm = rng.randint(125, 160) if act else night.resting_hr + rng.randint(12, 35)
+        if act:
+            bpm = rng.randint(125, 160)
+        elif is_active(t, ctx.sitting):
+            bpm = night.resting_hr + rng.randint(*ACTIVE_HR_ABOVE_REST)
+        else:
+            bpm = night.resting_hr + rng.randint(*SITTING_HR_ABOVE_REST)
         out.append((t, bpm))
         t += rng.choice(DAY_SAMPLE_S)
     return out
@@ -199,7 +211,7 @@ def _activity_type(t: int, night: NightPlan, ctx: DayContext) -> str:
         return "sedentary"
     act = next((a for a in ctx.activities if a.start <= t < a.start + a.duration_s), None)
     if act is None:
-        return "walking" if (t // 3600) % 3 == 0 else "sedentary"
+        return "walking" if is_active(t, ctx.sitting) else "sedentary"
     return act.sport if act.sport in ("running", "cycling") else "generic"
 
 

@@ -9,6 +9,7 @@ writes, deterministically (same arguments, same bytes):
     OUT_DIR/<athlete>/wellness/<night>_WELLNESS.fit   one per night (FIT monitoring_b)
     OUT_DIR/<athlete>/activities/<local start>.fit|.gpx
     OUT_DIR/<athlete>/questionnaire.csv           day,fatigue,mood,motivation,stress,...
+    OUT_DIR/<athlete>/lab/results.csv             day,marker,value,unit (athletes with labs)
     EXPECTED_DIR/expected_nights.csv, expected_flags.csv   (default: OUT_DIR's parent)
 
 The committed sample set is exactly `python -m sample_data.generate sample_data/study`.
@@ -21,20 +22,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from sample_data.athletes import AthleteSpec, athlete_specs
 from sample_data.expected import write_csv, write_expected
 from sample_data.fit_files import DayContext, activity_fit, wellness_fit
 from sample_data.gpx_files import activity_gpx
-from sample_data.plan import AthletePlan, NightPlan, plan_athlete
+from sample_data.plan import AthletePlan, file_rng, plan_athlete, plan_wellness
 
 DEFAULT_ATHLETES = 3
 DEFAULT_DAYS = 70
@@ -44,6 +44,7 @@ DEFAULT_START = date(2026, 9, 1)
 PARALLEL_FROM_ATHLETE_DAYS = 1000
 
 ATHLETE_COLUMNS = ("athlete_id", "time_zone", "birth_year", "sex", "hr_max")
+LAB_COLUMNS = ("day", "marker", "value", "unit")
 QUESTIONNAIRE_COLUMNS = (
     "day",
     "fatigue",
@@ -79,9 +80,7 @@ def plans_for(athletes: int, days: int, seed: int, start: date) -> list[AthleteP
     ]
 
 
-def _rng(plan: AthletePlan, kind: int, index: int) -> random.Random:
-    """An independent, reproducible stream per file (kind 1: wellness, 2: activity)."""
-    return random.Random(plan.seed * 100_003 + kind * 10_007_009 + index)
+_rng = file_rng
 
 
 def _rolling(values: list[int]) -> int:
@@ -105,6 +104,7 @@ def wellness_files(plan: AthletePlan, rr: bool) -> dict[str, bytes]:
             rhr_7day=_rolling(rhrs),
             hrv_weekly=_rolling(hrvs),
             hrv_source=source,
+            sitting=plan.sitting_day(night.night),
         )
         name = f"{night.night.isoformat()}_WELLNESS.fit"
         out[name] = wellness_fit(plan, night, ctx, _rng(plan, 1, night.day_index))
@@ -124,28 +124,13 @@ def activity_files(plan: AthletePlan) -> dict[str, bytes]:
 
 
 def questionnaire_rows(plan: AthletePlan) -> list[dict]:
-    """Daily self-reports (1-10): worse on short, low-HRV or high-resting-HR nights."""
-    rng = _rng(plan, 3, 0)
-    nights = {n.night: n for n in plan.nights}
-    rows = []
-    for i in range(plan.days):
-        day = plan.start + timedelta(days=i)
-        n: NightPlan | None = nights.get(day)
-        tired = 0
-        if n is not None:
-            tired += 2 if n.sleep_hours < 6 else 0
-            tired += 2 if n.hrv_ms < 70 else 0
-            tired += 3 if n.resting_hr > plan.spec.rhr_level * 1.1 else 0
+    """Daily self-reports (1-10), as planned (`sample_data.plan.plan_wellness`)."""
+    return plan_wellness(plan)
 
-        def score(base: int, sign: int, _tired: int = tired) -> int:
-            return max(1, min(10, base + sign * _tired + rng.randint(-1, 1)))
 
-        rows.append({
-            "day": day, "fatigue": score(3, 1), "mood": score(7, -1),
-            "motivation": score(8, -1), "stress": score(3, 1), "soreness": score(3, 1),
-            "sleep_quality": score(7, -1) if n is not None else score(5, 0),
-        })  # fmt: skip
-    return rows
+def lab_rows(plan: AthletePlan) -> list[dict]:
+    """The athlete's blood values as the lab wrote them (marker names and units vary)."""
+    return [{"day": d, "marker": m, "value": f"{v:g}", "unit": u} for d, m, v, u in plan.labs]
 
 
 def write_athlete(plan: AthletePlan, out_dir: Path, rr: bool) -> tuple[int, int]:
@@ -166,7 +151,13 @@ def write_athlete(plan: AthletePlan, out_dir: Path, rr: bool) -> tuple[int, int]
             size += len(data)
     q = folder / "questionnaire.csv"
     write_csv(q, QUESTIONNAIRE_COLUMNS, questionnaire_rows(plan))
-    return files + 1, size + q.stat().st_size
+    files, size = files + 1, size + q.stat().st_size
+    if plan.labs:
+        (folder / "lab").mkdir()
+        lab = folder / "lab" / "results.csv"
+        write_csv(lab, LAB_COLUMNS, lab_rows(plan))
+        files, size = files + 1, size + lab.stat().st_size
+    return files, size
 
 
 def _write_one(args: tuple[AthleteSpec, date, int, int, int, Path, bool]) -> tuple[int, int]:

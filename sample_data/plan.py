@@ -24,7 +24,7 @@ How each marker is made exactly computable (DESIGN.md section 4):
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -34,6 +34,7 @@ from sample_data.episodes import (
     ARCHETYPES,
     CYCLE_DAYS,
     NORMAL_SLEEP_HOURS,
+    DayEpisode,
     NightEpisode,
     Session,
     sessions_for,
@@ -69,6 +70,18 @@ NAP_RUNS = (("light", 20), ("deep", 25), ("light", 15))
 EVENING_STARTS_MIN = (17 * 60 + 30, 17 * 60 + 45, 18 * 60, 18 * 60 + 30, 19 * 60)
 #: Morning sessions start this long after wake-up (minutes), rounded up to 5 minutes.
 MORNING_AFTER_WAKE_MIN = 60
+#: A normal night's RMSSD is the athlete's level plus this offset by weekday (Monday first).
+#: The offsets sum to zero, so every full week of normal nights has the same mean: a
+#: 7-night mean never drifts below the 60-night normal range by chance (hrv_below_baseline
+#: flags only planted drops). Even numbers, so RR series can reach every value.
+HRV_WEEKDAY_OFFSETS = (0, 4, -2, 2, -4, 2, -2)
+#: By day, outside sessions, two of every three UTC hours are "active" (walking, standing:
+#: heart rate well above resting) and the third (hour number divisible by 3) "sitting"; on a
+#: planted sitting day every hour sits. The heart-rate ranges (bpm above the night's
+#: resting HR) keep a wide margin around herstel's sitting limit of resting HR + 30 % of the
+#: heart-rate reserve (docs/metrics.md).
+ACTIVE_HR_ABOVE_REST = (50, 70)
+SITTING_HR_ABOVE_REST = (10, 30)
 
 
 @dataclass(frozen=True)
@@ -150,10 +163,18 @@ class AthletePlan:
     file_end: dict[date, int]
     activities: tuple[ActivityPlan, ...]
     seed: int
+    #: planted self-report / daytime episodes by local date
+    day_episodes: dict[date, DayEpisode] = field(default_factory=dict)
+    #: blood values: (day, marker as written, value, unit as written)
+    labs: tuple[tuple[date, str, float, str], ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.spec.time_zone)
+
+    def sitting_day(self, day: date) -> bool:
+        ep = self.day_episodes.get(day)
+        return bool(ep and ep.sitting)
 
 
 @cache
@@ -182,6 +203,17 @@ def utc_offset_s(ts: int, tz: ZoneInfo) -> int:
 def athlete_seed(seed: int, index: int) -> int:
     """A per-athlete seed: independent streams, stable across Python versions."""
     return seed * 1_000_003 + index * 7919
+
+
+def file_rng(plan: AthletePlan, kind: int, index: int) -> random.Random:
+    """An independent, reproducible stream per file or table (kind 1: wellness FIT, 2:
+    activity, 3: questionnaire): the writers and the expectations draw the same numbers."""
+    return random.Random(plan.seed * 100_003 + kind * 10_007_009 + index)
+
+
+def is_active(t: int, sitting_day: bool) -> bool:
+    """Daytime outside sessions: walking (True) or sitting (False) at Unix second `t`."""
+    return not sitting_day and (t // HOUR) % 3 != 0
 
 
 # --------------------------------------------------------------------------- nights
@@ -342,9 +374,14 @@ def normal_resting_hr(spec: AthleteSpec, rng: random.Random) -> int:
     return spec.rhr_level + rng.choice((-1, 0, 0, 1))
 
 
-def normal_hrv(spec: AthleteSpec, rng: random.Random) -> int:
-    """A normal night's RMSSD: level +-4 ms in steps of 2 (even: reachable by RR series)."""
-    return spec.hrv_level + 2 * rng.randint(-2, 2)
+def normal_hrv(spec: AthleteSpec, night: date, rng: random.Random) -> int:
+    """A normal night's RMSSD: level + the weekday's offset (HRV_WEEKDAY_OFFSETS, +-4 ms).
+
+    Still draws one number, as earlier versions of the generator did, so that the other
+    planned values of a study stay where they were.
+    """
+    rng.randint(-2, 2)
+    return spec.hrv_level + HRV_WEEKDAY_OFFSETS[night.weekday()]
 
 
 def plan_markers(
@@ -356,7 +393,7 @@ def plan_markers(
 ) -> tuple[int, int]:
     """Resting HR and HRV of a night: planted by the episode, else normal."""
     rhr = normal_resting_hr(spec, rng)
-    hrv = normal_hrv(spec, rng)
+    hrv = normal_hrv(spec, night, rng)
     if episode and episode.rhr_vs_baseline is not None:
         base = baseline(history, night)
         if base is None:
@@ -389,6 +426,8 @@ def plan_activities(
         else:
             start = local_to_unix(day, rng.choice(EVENING_STARTS_MIN), tz)
         minutes = s.minutes + 5 * rng.randint(-1, 2)
+        if s.kind == "strength":  # a fixed session: strength load changes only by design
+            minutes = s.minutes
         out.append(
             ActivityPlan(
                 start, minutes * MINUTE, s.sport, s.sub_sport, s.kind, unix_to_local(start, tz)
@@ -428,6 +467,14 @@ def plan_athlete(spec: AthleteSpec, start: date, days: int, seed: int, index: in
     end = start + timedelta(days=days)
     bedtimes[end] = bedtime_only(spec, end, rng)
     file_end = {d: bedtimes[d + timedelta(days=1)] for d in bedtimes if d != end}
+    day_episodes = {}
+    labs = []
+    for i in range(days):
+        day = start + timedelta(days=i)
+        if (ep := archetype.days.get(i % CYCLE_DAYS)) is not None:
+            day_episodes[day] = ep
+        labs += [(day, lab.marker, lab.value, lab.unit)
+                 for lab in archetype.labs if lab.offset == i % CYCLE_DAYS]  # fmt: skip
     plan = AthletePlan(
         spec,
         start,
@@ -437,6 +484,8 @@ def plan_athlete(spec: AthleteSpec, start: date, days: int, seed: int, index: in
         file_end,
         tuple(activities),
         athlete_seed(seed, index),
+        day_episodes,
+        tuple(labs),
     )
     _check_activities(plan)
     return plan
@@ -454,3 +503,66 @@ def _check_activities(plan: AthletePlan) -> None:
     for a in plan.activities:
         end_local = unix_to_local(a.start + a.duration_s, plan.tz)
         assert end_local.date() == a.local_start.date(), "a session must not cross midnight"
+
+
+# --------------------------------------------------------------------------- days
+
+
+def plan_wellness(plan: AthletePlan) -> list[dict]:
+    """Daily self-reports (1-10) of every study day, by construction.
+
+    Worse after short, low-HRV or high-resting-HR nights ("tired" points), with one random
+    point of noise per score; planted day episodes set the fatigue or take points off
+    motivation and mood. Always the same draws per day, episode or not.
+    """
+    rng = file_rng(plan, 3, 0)
+    nights = {n.night: n for n in plan.nights}
+    rows = []
+    for i in range(plan.days):
+        day = plan.start + timedelta(days=i)
+        n: NightPlan | None = nights.get(day)
+        ep = plan.day_episodes.get(day) or DayEpisode("")
+        tired = 0
+        if n is not None:
+            tired += 2 if n.sleep_hours < 6 else 0
+            tired += 2 if n.hrv_ms < 70 else 0
+            tired += 3 if n.resting_hr > plan.spec.rhr_level * 1.1 else 0
+
+        def score(base: int, sign: int, drop: int = 0, _tired: int = tired) -> int:
+            return max(1, min(10, base + sign * _tired + rng.randint(-1, 1) - drop))
+
+        fatigue = score(3, 1)
+        rows.append({
+            "day": day, "fatigue": ep.fatigue if ep.fatigue is not None else fatigue,
+            "mood": score(7, -1, ep.mood_drop), "motivation": score(8, -1, ep.motivation_drop),
+            "stress": score(3, 1), "soreness": score(3, 1),
+            "sleep_quality": score(7, -1) if n is not None else score(5, 0),
+        })  # fmt: skip
+    return rows
+
+
+def planned_sitting_hours(plan: AthletePlan) -> dict[date, float]:
+    """Hours of each day with a wellness file spent sitting, as planned.
+
+    The day's watch data run from wake-up to the next bedtime; sessions and a nap are not
+    sitting; the rest sits in every third UTC hour (every hour on a planted sitting day).
+    herstel's estimate comes from heart-rate samples 2-5 minutes apart, so it may differ by
+    some minutes; the expectations keep a wide margin around the threshold.
+    """
+    out = {}
+    for n in plan.nights:
+        start, end = n.wake, plan.file_end[n.night]
+        busy = [(a.start, a.start + a.duration_s) for a in plan.activities
+                if a.start < end and a.start + a.duration_s > start]  # fmt: skip
+        if n.nap:
+            busy.append((n.nap[0].start, n.nap[-1].end))
+        sitting_day = plan.sitting_day(n.night)
+        cuts = sorted({start, end, *(max(start, min(end, x)) for b in busy for x in b),
+                       *range((start // HOUR + 1) * HOUR, end, HOUR)})  # fmt: skip
+        total = 0
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if any(s <= a < e for s, e in busy) or is_active(a, sitting_day):
+                continue
+            total += b - a
+        out[n.night] = total / HOUR
+    return out

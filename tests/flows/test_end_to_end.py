@@ -17,8 +17,13 @@ from warehouse.db import connect
 from warehouse.sql import frame, run
 
 #: The rules whose every flag the sample study plans (later rules are tested on their own).
-PLANNED_RULES = ["rhr_elevated", "sleep_short_streak", "sleep_out_of_range", "hrv_low",
-                 "no_rest_day"]
+PLANNED_RULES = [
+    "rhr_elevated",
+    "sleep_short_streak",
+    "sleep_out_of_range",
+    "hrv_low",
+    "no_rest_day",
+]
 
 
 @pytest.fixture(scope="module")

@@ -43,3 +43,47 @@ def no_nights() -> pl.DataFrame:
 
 def no_days() -> pl.DataFrame:
     return pl.DataFrame(schema=DAILY_COLUMNS)
+
+
+#: A Monday, for rules that count ISO weeks.
+MONDAY = date(2025, 3, 3)
+
+
+def daily(athlete: str = "a", start: date = D0, **columns: list) -> pl.DataFrame:
+    """Consecutive days from `start` with the given daily_metrics columns (is_rest_day
+    defaults to load_trimp == 0 when only loads are given)."""
+    n = len(next(iter(columns.values())))
+    data = {"athlete_id": [athlete] * n, "day": [start + timedelta(days=i) for i in range(n)]}
+    data |= columns
+    if "is_rest_day" not in data and "load_trimp" in data:
+        data["is_rest_day"] = [not x for x in data["load_trimp"]]
+    out = pl.DataFrame(data, schema_overrides={"day": pl.Date}, strict=False)
+    return out.select(
+        (pl.col(c) if c in out.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in DAILY_COLUMNS.items()
+    )
+
+
+def wellness(athlete: str = "a", start: date = D0, **columns: list) -> pl.DataFrame:
+    n = len(next(iter(columns.values())))
+    data = {"athlete_id": [athlete] * n, "day": [start + timedelta(days=i) for i in range(n)]}
+    data |= {k: [None if v is None else float(v) for v in vs] for k, vs in columns.items()}
+    return pl.DataFrame(data, schema_overrides={"day": pl.Date})
+
+
+def labs(rows: list[tuple], athlete: str = "a") -> pl.DataFrame:
+    """(day, marker, value, unit) rows as a lab_results frame."""
+    return pl.DataFrame(
+        [(athlete, *r) for r in rows],
+        schema={"athlete_id": pl.String, "day": pl.Date, "marker": pl.String,
+                "value": pl.Float64, "unit": pl.String},
+        orient="row",
+    )  # fmt: skip
+
+
+def weeks_of_load(week_loads: list[float], training_days: int = 5) -> list[float]:
+    """Daily loads for whole weeks: each week's load spread over its first training days."""
+    out: list[float] = []
+    for total in week_loads:
+        out += [total / training_days] * training_days + [0.0] * (7 - training_days)
+    return out

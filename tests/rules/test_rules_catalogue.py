@@ -11,7 +11,9 @@ from rules.catalogue import DEFAULT_RULESET, RuleSet, load_ruleset
 from rules.evaluate import REGISTRY, check_ruleset
 
 IN_THIS_ISSUE = {"rhr_elevated", "sleep_short_streak", "sleep_out_of_range", "hrv_low",
-                 "no_rest_day"}  # fmt: skip
+                 "no_rest_day", "hrv_below_baseline", "heavy_weeks_streak",
+                 "strength_up_unstable_sleep", "fatigue_persists", "wellness_decline",
+                 "ferritin_low", "cortisol_change", "sedentary_long", "multi_signal"}  # fmt: skip
 
 
 def raw() -> dict:
@@ -21,7 +23,7 @@ def raw() -> dict:
 
 def test_shipped_ruleset_loads_and_matches_the_functions():
     rs = load_ruleset()
-    assert rs.version == "2026.11.1"
+    assert rs.version == "2026.11.2"
     assert set(rs.rules) == IN_THIS_ISSUE
     assert [r.id for r in rs.rules.values()] == list(rs.rules)  # keyed by id, file order
     check_ruleset(rs)
@@ -52,7 +54,7 @@ def test_thresholds_are_those_of_the_guidance():
 
 def test_load_from_a_path(tmp_path):
     path = tmp_path / "club.toml"
-    path.write_bytes(DEFAULT_RULESET.read_bytes().replace(b'"2026.11.1"', b'"2027.1.0"'))
+    path.write_bytes(DEFAULT_RULESET.read_bytes().replace(b'"2026.11.2"', b'"2027.1.0"'))
     assert load_ruleset(path).version == "2027.1.0"
 
 

@@ -184,7 +184,7 @@ def test_fewer_than_7_days_of_data_is_not_evaluated():
 def test_flag_columns_and_provenance():
     out = flags(nights(hrv_ms=[40.0], sleep_hours=[5.0]))
     assert out.schema == pl.Schema(FLAG_COLUMNS)
-    assert set(out["ruleset_version"]) == {"2026.11.1"}
+    assert set(out["ruleset_version"]) == {"2026.11.2"}
     assert set(out["computed_at"]) == {AT}
     assert out["rule_id"].to_list() == ["hrv_low", "sleep_out_of_range"]
 
