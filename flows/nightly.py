@@ -26,12 +26,13 @@ from warehouse.write import inside_windows, replace_derived, set_trimp
 
 #: Athletes computed together: bounds memory on large studies, keeps polars vectorised.
 ATHLETES_PER_CHUNK = 25
-#: How far back a day's results look (60-night HRV baseline + 7-night mean, 28-day chronic
-#: load, heavy-week streaks), in days. Reads start this much before the first changed day.
-LOOKBACK_DAYS = 100
-#: How far forward a changed day can change results (it enters later nights' baselines and
-#: rolling loads for up to ~60 days), in days. Results are rewritten this far past the last.
-INFLUENCE_DAYS = 100
+#: How far back a day's results look, in days: the 60-night HRV baseline + 7-night mean, the
+#: 28-day chronic load, and heavy-week streaks, whose "usual week" can reach back ~21 weeks.
+#: Reads start this much before the first changed day.
+LOOKBACK_DAYS = 150
+#: How far forward a changed day can change results (later nights' baselines, rolling loads,
+#: the usual week of later heavy-week streaks), in days: rewritten this far past the last.
+INFLUENCE_DAYS = 150
 
 INPUT_TABLES = (
     "athletes",
@@ -93,7 +94,13 @@ def compute(inputs: dict[str, pl.DataFrame], computed_at: datetime) -> dict[str,
         athletes,
     ).with_columns(computed_at=pl.lit(computed_at))
     trimp = activity_trimp(inputs["activities"], inputs["heart_rate"], athletes, nightly=nightly)
-    daily = daily_metrics(trimp, athletes, nightly).with_columns(computed_at=pl.lit(computed_at))
+    daily = daily_metrics(
+        trimp,
+        athletes,
+        nightly,
+        heart_rate=inputs["heart_rate"],
+        sleep_stages=inputs["sleep_stages"],
+    ).with_columns(computed_at=pl.lit(computed_at))
     extra = {k: inputs[k] for k in ("wellness", "lab_results", "athletes")}
     flags = evaluate(nightly, daily, load_ruleset(), computed_at, extra=extra)
     return {"activities": trimp, "nightly_metrics": nightly, "daily_metrics": daily, "flags": flags}

@@ -103,7 +103,10 @@ def _edwards(activities: pl.DataFrame, heart_rate: pl.DataFrame) -> pl.DataFrame
     spans = activities.select("_aid", "athlete_id", "start_ts", "_end", "_hr_max").sort("start_ts")
     samples = (
         heart_rate.filter(pl.col("bpm").is_not_null())
-        .select("athlete_id", "ts", "bpm")
+        # one sample per instant (a watch's monitoring and activity streams can share a
+        # second): the result must not depend on the order rows come in
+        .group_by("athlete_id", "ts")
+        .agg(pl.col("bpm").cast(pl.Float64).mean())
         .sort("ts")
         .join_asof(
             spans,
@@ -382,9 +385,7 @@ def sedentary_hours(
         st = as_utc(sleep_stages, "start_ts", "end_ts")
         # an "awake" record joins two stage messages: short ones are awake in bed, a long one
         # (wake-up to an afternoon nap) is the day itself
-        in_bed = (pl.col("stage") != "awake") | (
-            pl.col("end_ts") - pl.col("start_ts") < JOIN_GAP
-        )
+        in_bed = (pl.col("stage") != "awake") | (pl.col("end_ts") - pl.col("start_ts") < JOIN_GAP)
         spans.append(st.filter(in_bed).select("athlete_id", start="start_ts", end="end_ts"))
     if activities is not None and not activities.is_empty():
         ac = as_utc(activities, "start_ts")
@@ -394,10 +395,22 @@ def sedentary_hours(
     nxt = excluded.select("athlete_id", _next_start="start")
     samples = (
         hr.with_columns(pl.col("athlete_id").cast(pl.String))
-        .join_asof(excluded, left_on="ts", right_on="start", by="athlete_id",
-                   strategy="backward", check_sortedness=False)  # fmt: skip
-        .join_asof(nxt, left_on="ts", right_on="_next_start", by="athlete_id",
-                   strategy="forward", check_sortedness=False)  # fmt: skip
+        .join_asof(
+            excluded,
+            left_on="ts",
+            right_on="start",
+            by="athlete_id",
+            strategy="backward",
+            check_sortedness=False,
+        )  # fmt: skip
+        .join_asof(
+            nxt,
+            left_on="ts",
+            right_on="_next_start",
+            by="athlete_id",
+            strategy="forward",
+            check_sortedness=False,
+        )  # fmt: skip
         .with_columns(_in=(pl.col("ts") < pl.col("end")).fill_null(False))
         .sort("athlete_id", "ts")
     )
@@ -411,8 +424,11 @@ def sedentary_hours(
     if nightly is not None and not nightly.is_empty():
         rest = (
             nightly.filter(pl.col("resting_hr").is_not_null())
-            .select(pl.col("athlete_id").cast(pl.String), _night=pl.col("night").cast(pl.Date),
-                    _hr_rest=pl.col("resting_hr").cast(pl.Float64))  # fmt: skip
+            .select(
+                pl.col("athlete_id").cast(pl.String),
+                _night=pl.col("night").cast(pl.Date),
+                _hr_rest=pl.col("resting_hr").cast(pl.Float64),
+            )  # fmt: skip
             .sort("_night")
         )
         samples = samples.sort("day").join_asof(
@@ -425,7 +441,8 @@ def sedentary_hours(
     samples = samples.join(person, on="athlete_id", how="left").with_columns(
         _hr_rest=pl.col("_hr_rest").fill_null(DEFAULT_HR_REST),
         _hr_max=pl.coalesce(
-            "hr_max", 220.0 - (pl.col("day").dt.year() - pl.col("birth_year")),
+            "hr_max",
+            220.0 - (pl.col("day").dt.year() - pl.col("birth_year")),
             pl.lit(DEFAULT_HR_MAX),
         ),  # fmt: skip
     )

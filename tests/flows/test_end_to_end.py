@@ -12,18 +12,13 @@ from polars.testing import assert_frame_equal
 
 from flows.ingest import ingest
 from flows.nightly import nightly
+from rules.catalogue import load_ruleset
 from sample_data import STUDY_DIR
 from warehouse.db import connect
 from warehouse.sql import frame, run
 
-#: The rules whose every flag the sample study plans (later rules are tested on their own).
-PLANNED_RULES = [
-    "rhr_elevated",
-    "sleep_short_streak",
-    "sleep_out_of_range",
-    "hrv_low",
-    "no_rest_day",
-]
+#: Every rule of the catalogue: the sample study plans each one's flags, day by day.
+PLANNED_RULES = sorted(load_ruleset().rules)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +29,10 @@ def warehouse(tmp_path_factory, prefect_server):
     con = connect(db, read_only=True)
     yield con, outcomes, summary
     con.close()
+
+
+def test_every_rule_is_planned():
+    assert len(PLANNED_RULES) == 14
 
 
 def test_every_sample_file_loaded(warehouse):
