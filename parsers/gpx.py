@@ -14,6 +14,7 @@ A GPX with waypoints or routes only is valid and loads nothing.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime
 
@@ -31,14 +32,33 @@ HR_TAGS = frozenset({"hr", "heartrate", "heart_rate"})
 #: GPX <type> values -> FIT sport names (lower-cased, spaces and dashes as "_").
 #: Strava writes numeric codes (1 ride, 4 hike, 9 run, 10 walk, 16 swim, 17 virtual ride).
 SPORT_ALIASES = {
-    "run": "running", "trail_running": "running", "treadmill_running": "running",
-    "ride": "cycling", "biking": "cycling", "bike": "cycling", "road_biking": "cycling",
-    "mountain_biking": "cycling", "virtual_ride": "cycling", "virtualride": "cycling",
-    "indoor_cycling": "cycling", "gravel_cycling": "cycling", "e_bike_ride": "e_biking",
-    "walk": "walking", "hike": "hiking", "swim": "swimming", "open_water_swimming": "swimming",
-    "workout": "training", "strength_training": "training", "weight_training": "training",
-    "row": "rowing", "nordic_ski": "cross_country_skiing",
-    "1": "cycling", "4": "hiking", "9": "running", "10": "walking", "16": "swimming",
+    "run": "running",
+    "trail_running": "running",
+    "treadmill_running": "running",
+    "ride": "cycling",
+    "biking": "cycling",
+    "bike": "cycling",
+    "road_biking": "cycling",
+    "mountain_biking": "cycling",
+    "virtual_ride": "cycling",
+    "virtualride": "cycling",
+    "indoor_cycling": "cycling",
+    "gravel_cycling": "cycling",
+    "e_bike_ride": "e_biking",
+    "walk": "walking",
+    "hike": "hiking",
+    "swim": "swimming",
+    "open_water_swimming": "swimming",
+    "workout": "training",
+    "strength_training": "training",
+    "weight_training": "training",
+    "row": "rowing",
+    "nordic_ski": "cross_country_skiing",
+    "1": "cycling",
+    "4": "hiking",
+    "9": "running",
+    "10": "walking",
+    "16": "swimming",
     "17": "cycling",
 }
 
@@ -60,12 +80,15 @@ def _text(data: bytes) -> str:
 def _check_safe_xml(data: bytes) -> None:
     """Refuse DOCTYPE/ENTITY declarations (billion laughs, external entities) and bad XML."""
     try:
-        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True,
-                                 forbid_external=True)
+        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise ParseError(f"GPX refused: XML declares a DTD or entities ({exc!r})") from exc
     except SafeET.ParseError as exc:
         raise ParseError(f"malformed GPX XML: {exc}") from exc
+    except (LookupError, ValueError) as exc:  # expat: an unknown or multi-byte declared
+        raise ParseError(
+            f"GPX XML declares a text encoding that cannot be read: {exc}"
+        ) from exc  # encoding (`UYF-8`, `UTF-7`)
     if root.tag.rsplit("}", 1)[-1] != "gpx":
         raise ParseError(f"not a GPX file: XML root is <{root.tag}>, expected <gpx>")
 
@@ -102,6 +125,18 @@ def normalise_sport(kind: str | None) -> str | None:
     return None if name.isdigit() else name
 
 
+#: GPX <type> texts that mean a strength session (FIT: sport training, sub_sport strength).
+STRENGTH_TYPES = {"strength_training", "weight_training", "strength", "weights"}
+
+
+def sub_sport(kind: str | None) -> str | None:
+    """`strength_training` for strength sessions, so they count as strength load."""
+    if not kind:
+        return None
+    name = re.sub(r"[\s\-]+", "_", kind.strip().lower())
+    return "strength_training" if name in STRENGTH_TYPES else None
+
+
 def _track_rows(gpx) -> tuple[list[dict], list[dict]]:
     """Per-point HR samples and per-track activity facts (gpxpy is an object model)."""
     samples, tracks = [], []
@@ -113,11 +148,27 @@ def _track_rows(gpx) -> tuple[list[dict], list[dict]]:
         for point in track.walk(only_points=True):
             if point.time is not None:
                 samples.append({"track": number, "ts": _utc(point.time), "bpm": _hr(point)})
-        tracks.append({
-            "track": number, "start_ts": start, "duration_s": float(track.get_duration() or 0),
-            "sport": normalise_sport(track.type), "distance_m": float(track.length_2d()),
-        })
+        tracks.append(
+            {
+                "track": number,
+                "start_ts": start,
+                "duration_s": float(track.get_duration() or 0),
+                "sport": normalise_sport(track.type),
+                "sub_sport": sub_sport(track.type),
+                "distance_m": _distance(track),
+            }
+        )
     return samples, tracks
+
+
+def _distance(track) -> float | None:
+    """2-D track length in m; None when coordinates are off the globe (lon="-1e999" makes
+    gpxpy's trigonometry fail or return inf)."""
+    try:
+        length = float(track.length_2d())
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None
+    return length if math.isfinite(length) else None
 
 
 def _frames(samples: list[dict], tracks: list[dict]) -> dict[str, pl.DataFrame]:
@@ -146,8 +197,12 @@ def parse(data: bytes, name: str = "") -> ParsedFile:
     except Exception as exc:  # noqa: BLE001 - gpxpy raises many types for bad content
         raise ParseError(f"GPX content not readable: {type(exc).__name__}: {exc}") from exc
     samples, tracks = _track_rows(gpx)
-    return ParsedFile(format="gpx", frames=_frames(samples, tracks),
-                      vendor=_vendor(gpx.creator), device=gpx.creator or None)
+    return ParsedFile(
+        format="gpx",
+        frames=_frames(samples, tracks),
+        vendor=_vendor(gpx.creator),
+        device=gpx.creator or None,
+    )
 
 
 def _vendor(creator: str | None) -> str | None:
@@ -156,4 +211,3 @@ def _vendor(creator: str | None) -> str | None:
         return None
     first = creator.strip().split()[0].lower() if creator.strip() else ""
     return first or None
-
