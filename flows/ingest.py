@@ -5,8 +5,6 @@ has tens of thousands of small daily files). Loading stays in the flow's process
 writer, each file is one transaction, and the file is held only while a batch loads.
 """
 
-from __future__ import annotations
-
 import os
 from collections import deque
 from collections.abc import Callable

@@ -7,8 +7,6 @@ is written in one transaction, so a crash mid-run leaves the previous results in
 next run (which still sees the same files as new) completes them.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 

@@ -35,7 +35,9 @@ def _wait_healthy(api_url: str, timeout_s: float) -> None:
     raise RuntimeError(f"the local Prefect server at {api_url} did not start in {timeout_s:.0f} s")
 
 
-def start_local_server(port: int | None = None) -> tuple[subprocess.Popen, str]:
+def start_local_server(
+    port: int | None = None, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start `prefect server start` on loopback; returns the process and its API URL."""
     port = port or _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
@@ -53,6 +55,7 @@ def start_local_server(port: int | None = None) -> tuple[subprocess.Popen, str]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         _wait_healthy(api_url, SERVER_START_TIMEOUT_S)
