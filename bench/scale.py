@@ -1,0 +1,141 @@
+"""Scale benchmark: a full ingest + nightly of a large study against a one-night increment.
+
+    python bench/scale.py [--athletes 100] [--days 365] [--small 25] [--write]
+
+Generates `athletes` × (`days` + 1) days, holds each athlete's last day back, then measures in
+one run, each step as its own `herstel` process against one shared local Prefect server (as a
+club running `herstel serve` has; the CLI's own start-up cost is measured in bench/study.py):
+
+- full: ingest of the whole history + nightly;
+- increment: ingest of the held-back day (one new night per athlete) + incremental nightly;
+- the same full run for a `small` study, to show peak memory does not grow with study size.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.study import write_section  # noqa: E402
+from flows.serve import start_local_server  # noqa: E402
+
+WORK = REPO / "bench" / "_work"
+HERSTEL = [sys.executable, "-m", "flows.cli"]
+
+
+def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process tree."""
+    code = (
+        "import resource, subprocess, sys, json;"
+        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
+        "print(json.dumps([r.returncode,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))"
+    )
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", code, *cmd], env=env, capture_output=True, text=True, cwd=REPO
+    )
+    wall = time.perf_counter() - start
+    rc, maxrss_kb = json.loads(out.stdout.strip().splitlines()[-1])
+    if rc:
+        raise RuntimeError(f"{cmd} exited {rc}: {out.stderr[-2000:]}")
+    return wall, maxrss_kb / 1024
+
+
+def _study(athletes: int, days: int) -> tuple[Path, Path]:
+    """The study without each athlete's last day, and that last day as its own study."""
+    from sample_data.generate import generate
+
+    root = WORK / f"scale_{athletes}x{days}"
+    full, extra = root / "history", root / "increment"
+    if not (root / ".complete").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        generate(full, athletes=athletes, days=days + 1, seed=11, rr=False, workers=2)
+        for athlete in (p for p in full.iterdir() if p.is_dir()):
+            files = sorted(athlete.rglob("*.*"), key=lambda p: p.name)
+            last_day = max(p.name[:10] for p in files if p.name[:4].isdigit())
+            for path in files:
+                if path.name.startswith(last_day):
+                    target = extra / path.relative_to(full)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.move(path, target)
+        shutil.copy(full / "athletes.csv", extra / "athletes.csv")
+        (root / ".complete").write_text("ok")
+    return full, extra
+
+
+def _mb(folder: Path) -> tuple[float, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) / 1e6, len(files)
+
+
+def run_full_and_increment(athletes: int, days: int, env: dict[str, str]) -> dict:
+    full, extra = _study(athletes, days)
+    db = WORK / f"scale_{athletes}x{days}.duckdb"
+    for p in (db, Path(f"{db}.wal")):
+        p.unlink(missing_ok=True)
+    env = {**env, "HERSTEL_DB": str(db)}
+    r: dict = {"athletes": athletes, "days": days}
+    r["full_mb"], r["full_files"] = _mb(full)
+    r["inc_mb"], r["inc_files"] = _mb(extra)
+    r["full_ingest_s"], r["full_ingest_mb"] = _measure([*HERSTEL, "ingest", str(full)], env)
+    r["full_nightly_s"], r["full_nightly_mb"] = _measure([*HERSTEL, "nightly"], env)
+    r["inc_ingest_s"], r["inc_ingest_mb"] = _measure([*HERSTEL, "ingest", str(extra)], env)
+    r["inc_nightly_s"], r["inc_nightly_mb"] = _measure([*HERSTEL, "nightly"], env)
+    r["full_s"] = r["full_ingest_s"] + r["full_nightly_s"]
+    r["inc_s"] = r["inc_ingest_s"] + r["inc_nightly_s"]
+    r["ratio_pct"] = 100 * r["inc_s"] / r["full_s"]
+    return r
+
+
+def markdown(rows: list[dict], command: str) -> str:
+    lines = [
+        f"Measured with `{command}` (each step a `herstel` process, one shared local Prefect "
+        "server):",
+        "",
+        "| study | files | MB | full ingest s | full nightly s | increment ingest s "
+        "| increment nightly s | increment / full | peak MB ingest | peak MB nightly |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['athletes']} athletes × {r['days']} days | {r['full_files']} "
+            f"| {r['full_mb']:.0f} | {r['full_ingest_s']:.1f} | {r['full_nightly_s']:.1f} "
+            f"| {r['inc_ingest_s']:.1f} | {r['inc_nightly_s']:.1f} | {r['ratio_pct']:.2f} % "
+            f"| {max(r['full_ingest_mb'], r['inc_ingest_mb']):.0f} "
+            f"| {max(r['full_nightly_mb'], r['inc_nightly_mb']):.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--athletes", type=int, default=100)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--small", type=int, default=25, help="athletes of the second size")
+    ap.add_argument("--write", action="store_true")
+    args = ap.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_HOME": str(WORK / "prefect-home")}
+    server, api_url = start_local_server(env=env)
+    env["PREFECT_API_URL"] = api_url
+    try:
+        rows = [run_full_and_increment(n, args.days, env) for n in (args.small, args.athletes)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    text = markdown(rows, "python " + " ".join(["bench/scale.py", *sys.argv[1:]]))
+    print(text)
+    if args.write:
+        write_section(text, "## Scale: full run vs one-night increment")
+
+
+if __name__ == "__main__":
+    main()
