@@ -36,6 +36,10 @@ RR_MAX_MS = 2000.0
 RR_MAX_CHANGE = 0.20
 #: Two beats further apart than this have data missing between them: no difference taken.
 RR_MAX_GAP = timedelta(seconds=3)
+#: Two beats are neighbours when the time between them equals the later interval within this
+#: many ms; more means a beat between them was removed upstream (RR timestamps must be
+#: millisecond-precise: every source herstel reads writes them so).
+RR_CONTIGUITY_MS = 200.0
 #: Window length for RMSSD (the standard short-term HRV recording length).
 HRV_WINDOW = timedelta(minutes=5)
 #: Seconds of beats with usable differences a window needs to count (60 % of 5 minutes).
@@ -84,6 +88,14 @@ def _rr_diffs(rr: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
         & prev_rr.is_between(RR_MIN_MS, RR_MAX_MS)
         & (d.abs() <= RR_MAX_CHANGE * prev_rr)
         & (pl.col("ts") - pl.col("ts").shift(1) <= RR_MAX_GAP)
+        # the two beats are neighbours: no beat between them was removed upstream (Polar's
+        # motion-blocked samples, out-of-range intervals), which would bridge a gap
+        & (
+            (pl.col("ts") - pl.col("ts").shift(1)).dt.total_microseconds() / 1000.0
+            - pl.col("rr_ms")
+        )
+        .abs()
+        .le(RR_CONTIGUITY_MS)
         & (window == window.shift(1))
     )
     return inside.with_columns(window=window, d=pl.when(usable.fill_null(False)).then(d)).collect()
