@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,6 +50,11 @@ def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, maxrss_kb / 1024
 
 
+def _start(days: int) -> date:
+    """A start such that the whole study lies in the past (ingest drops future times)."""
+    return date.today() - timedelta(days=days + 7)
+
+
 def _study(athletes: int, days: int) -> tuple[Path, Path]:
     """The study without each athlete's last day, and that last day as its own study."""
     from sample_data.generate import generate
@@ -57,7 +63,15 @@ def _study(athletes: int, days: int) -> tuple[Path, Path]:
     full, extra = root / "history", root / "increment"
     if not (root / ".complete").exists():
         shutil.rmtree(root, ignore_errors=True)
-        generate(full, athletes=athletes, days=days + 1, seed=11, rr=False, workers=2)
+        generate(
+            full,
+            athletes=athletes,
+            days=days + 1,
+            seed=11,
+            rr=False,
+            workers=2,
+            start=_start(days + 1),
+        )
         for athlete in (p for p in full.iterdir() if p.is_dir()):
             files = sorted(athlete.rglob("*.*"), key=lambda p: p.name)
             last_day = max(p.name[:10] for p in files if p.name[:4].isdigit())

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,6 +48,11 @@ def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, maxrss_kb / 1024
 
 
+def _start(days: int) -> date:
+    """A start such that the whole study lies in the past (ingest drops future times)."""
+    return date.today() - timedelta(days=days + 7)
+
+
 def _study(athletes: int, days: int) -> Path:
     from sample_data.generate import generate
 
@@ -56,7 +61,7 @@ def _study(athletes: int, days: int) -> Path:
     if not marker.exists():
         shutil.rmtree(target, ignore_errors=True)
         start = time.perf_counter()
-        generate(target, athletes=athletes, days=days, seed=7, rr=False)
+        generate(target, athletes=athletes, days=days, seed=7, rr=False, start=_start(days))
         marker.write_text(f"{time.perf_counter() - start:.1f}")
     return target
 

@@ -178,8 +178,16 @@ def dst_change(zone: str, night) -> bool:
 
 
 def markdown(
-    info: dict, res: dict, statuses: dict, not_loaded, per_profile, problems, bad,
-    command: str, study: Path, zones: dict[str, str],
+    info: dict,
+    res: dict,
+    statuses: dict,
+    not_loaded,
+    per_profile,
+    problems,
+    bad,
+    command: str,
+    study: Path,
+    zones: dict[str, str],
 ) -> str:
     mb = info["bytes"] / 1e6
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -227,8 +235,12 @@ def markdown(
             for r in problems.iter_rows(named=True)
         ]
     if 0 < bad.height <= 12:
-        lines += ["", "| athlete | time zone | night | DST change that night | metric | planned "
-                  "| got | method |", "|---|---|---|---|---|---:|---:|---|"]
+        lines += [
+            "",
+            "| athlete | time zone | night | DST change that night | metric | planned "
+            "| got | method |",
+            "|---|---|---|---|---|---:|---:|---|",
+        ]
         for r in bad.iter_rows(named=True):
             zone = zones.get(r["athlete_id"], "UTC")
             lines.append(
@@ -236,7 +248,8 @@ def markdown(
                 f"{'yes' if dst_change(zone, r['night']) else 'no'} | {r['metric']} | "
                 f"{r['value'] if r['value'] is None else round(r['value'], 4)} | "
                 f"{r['got_value'] if r['got_value'] is None else round(r['got_value'], 4)} | "
-                f"{r['got_method']} |")
+                f"{r['got_method']} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -275,8 +288,18 @@ def main() -> None:
     command = "python " + " ".join(["bench/vendor_study.py", *sys.argv[1:]])
     with (folder / "athletes.csv").open(encoding="utf-8") as fh:
         zones = {row["athlete_id"]: row["time_zone"] for row in csv.DictReader(fh)}
-    text = markdown(info, res, statuses, not_loaded, per_profile, problems, bad, command,
-                    folder.resolve(), zones)
+    text = markdown(
+        info,
+        res,
+        statuses,
+        not_loaded,
+        per_profile,
+        problems,
+        bad,
+        command,
+        folder.resolve(),
+        zones,
+    )
     print(text)
     if args.write:
         write_section(text)
