@@ -177,7 +177,7 @@ def ingest(
         outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key, staging)
     _print_outcomes(outcomes)
     if then_nightly:
-        nightly(db=db, since=None, rebuild=False, verbose=verbose)
+        nightly(db=db, since=None, rebuild=False, report_dir=None, lang="en", verbose=verbose)
 
 
 def _check_zone(tz: str | None) -> None:
@@ -191,23 +191,56 @@ def _check_zone(tz: str | None) -> None:
         raise typer.BadParameter(f"{tz!r} is not an IANA time zone") from None
 
 
+LangOption = Annotated[str, typer.Option(help="en or nl")]
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("en", "nl"):
+        raise typer.BadParameter("--lang must be en or nl")
+
+
 @app.command()
 def nightly(
     db: DbOption = None,
     since: SinceOption = None,
     rebuild: Annotated[bool, typer.Option(help="Recompute every athlete")] = False,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report", help="Also write the HTML report to this folder")
+    ] = None,
+    lang: LangOption = "en",
     verbose: bool = False,
 ) -> None:
-    """Compute nightly metrics and flags for athletes with new data; print new warnings."""
+    """Compute metrics and flags for new data; end with a digest of warnings for the coach."""
+    _check_lang(lang)
     prefect_env.configure(verbose)
     from flows.nightly import nightly as nightly_flow
+    from report import digest
 
-    summary = nightly_flow(db, _date(since), rebuild)
-    console.print(f"{len(summary.athletes)} athletes recomputed: {summary.rows}")
+    summary = nightly_flow(db, _date(since), rebuild, str(report_dir) if report_dir else None, lang)
+    console.print(f"{len(summary.athletes)} athletes recomputed ({summary.mode}): {summary.rows}")
     _print_nights(db, summary.athletes)
-    if summary.new_flags is not None and summary.new_flags.height:
-        console.print("New flags:")
-        _print_flags(summary.new_flags)
+    new = summary.new_flags.height if summary.new_flags is not None else 0
+    console.print(f"{new} new flags.")
+    console.print(digest(db, lang=lang, report_url=summary.report), markup=False)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report into")],
+    db: DbOption = None,
+    athlete: Annotated[str | None, typer.Option(help="Only this athlete's page")] = None,
+    since: SinceOption = None,
+    lang: LangOption = "en",
+) -> None:
+    """Write the static HTML report (team overview + a page per athlete); works offline."""
+    _check_lang(lang)
+    from report import write_report
+
+    try:
+        index = write_report(db, out, athlete=athlete, since=_date(since), lang=lang)
+    except ValueError as exc:  # unknown athlete or language: a usage error
+        raise typer.BadParameter(str(exc)) from None
+    console.print(f"Report: {index}")
 
 
 @app.command()
@@ -278,12 +311,15 @@ def demo(
 def serve(
     cron: Annotated[str, typer.Option(help="When the nightly flow runs")] = "0 4 * * *",
     db: DbOption = None,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report", help="Each run also writes the report here")
+    ] = None,
 ) -> None:
     """Run the nightly flow on a schedule as a Prefect deployment (starts a local server)."""
     prefect_env.configure()
     from flows.serve import serve_nightly
 
-    serve_nightly(cron, db)
+    serve_nightly(cron, db, str(report_dir.resolve()) if report_dir else None)
 
 
 @app.command()

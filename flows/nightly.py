@@ -9,12 +9,15 @@ next run (which still sees the same files as new) completes them.
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact
 
 from metrics.load import activity_trimp, daily_metrics
 from metrics.nightly import nightly_metrics
+from report import write_report
 from rules.catalogue import load_ruleset
 from rules.evaluate import evaluate
 from warehouse.db import writer
@@ -51,6 +54,7 @@ class NightlySummary:
     mode: str = "incremental"
     rows: dict[str, int] = field(default_factory=dict)
     new_flags: pl.DataFrame | None = None
+    report: str | None = None
 
 
 def windows_for(spans: pl.DataFrame, since: date | None) -> pl.DataFrame:
@@ -143,11 +147,30 @@ def _plan(db: str | None, rebuild: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
     return spans, before
 
 
+@task(name="write-report")
+def publish_report(db: str | None, report_dir: str, lang: str) -> str:
+    """Write the HTML report and link it from the flow run (counts only: no health values
+    go into Prefect's database)."""
+    index = write_report(db, Path(report_dir), lang=lang)
+    create_link_artifact(
+        key="herstel-report",
+        link=index.resolve().as_uri(),
+        link_text="Team recovery report",
+        description="The static herstel report written by this nightly run.",
+    )
+    return str(index)
+
+
 @flow(name="herstel-nightly")
 def nightly(
-    db: str | None = None, since: date | None = None, rebuild: bool = False
+    db: str | None = None,
+    since: date | None = None,
+    rebuild: bool = False,
+    report_dir: str | None = None,
+    lang: str = "en",
 ) -> NightlySummary:
-    """Recompute metrics and flags for what changed since the last run (all with `rebuild`)."""
+    """Recompute metrics and flags for what changed since the last run (all with `rebuild`);
+    with `report_dir`, also write the report there and link it as a Prefect artifact."""
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     spans, before = _plan(db, rebuild)
@@ -169,5 +192,7 @@ def nightly(
         )
     after = pl.concat(flags) if flags else before.clear()
     summary.new_flags = _new_flags(before, after)
+    if report_dir:
+        summary.report = publish_report(db, report_dir, lang)
     logger.info("nightly: %d athletes recomputed (%s)", len(summary.athletes), summary.mode)
     return summary

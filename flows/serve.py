@@ -65,7 +65,7 @@ def start_local_server(
     return proc, api_url
 
 
-def serve_nightly(cron: str, db: str | None) -> None:
+def serve_nightly(cron: str, db: str | None, report_dir: str | None = None) -> None:
     """Serve the nightly deployment until interrupted."""
     server = None
     if not os.environ.get("PREFECT_API_URL"):
@@ -75,7 +75,9 @@ def serve_nightly(cron: str, db: str | None) -> None:
     from flows.nightly import nightly
 
     try:
-        nightly.serve(name="herstel-nightly", cron=cron, parameters={"db": db})
+        nightly.serve(
+            name="herstel-nightly", cron=cron, parameters={"db": db, "report_dir": report_dir}
+        )
     finally:
         if server is not None:
             server.terminate()
