@@ -56,7 +56,7 @@ def _print_outcomes(outcomes: list) -> None:
     for (fmt, status), n in sorted(counts.items()):
         table.add_row(fmt, status, str(n))
     console.print(table)
-    bad = [o for o in outcomes if o.status in ("quarantined", "partial")]
+    bad = [o for o in outcomes if o.status in ("quarantined", "partial", "duplicate")]
     if bad:
         problems = Table(title="Files that need a look")
         for col in ("file", "status", "reason"):

@@ -34,7 +34,7 @@ Job = tuple[str, str | None, str]  # (path to read, athlete id, path to record)
 @task(name="parse-files")
 def parse_batch(
     batch: list[Job],
-    known: frozenset[str],
+    known: frozenset[tuple[str | None, str]],
     engine: str,
     zones: dict[str, str],
     staging: str | None = None,
@@ -52,7 +52,7 @@ def parse_batch(
 
 def _register_athletes(
     db: str | None, roots: list[Path], files: list[InputFile], tz: str | None, rename
-) -> tuple[frozenset[str], dict[str, str]]:
+) -> tuple[frozenset[tuple[str | None, str]], dict[str, str]]:
     """Athletes from athletes.csv and the folders; returns known contents and time zones."""
     with writer(db) as con:
         for path in athletes_files(roots):
@@ -68,7 +68,7 @@ def _register_athletes(
                 )
         for athlete in sorted({f.athlete_id for f in files if f.athlete_id}):
             upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
-        known = frozenset(r[0] for r in run(con, "SELECT DISTINCT file_id FROM files"))
+        known = frozenset(run(con, "SELECT DISTINCT athlete_id, file_id FROM files"))
         zones = dict(run(con, "SELECT athlete_id, time_zone FROM athletes"))
     return known, zones
 

@@ -37,12 +37,12 @@ def _parse_bytes(
     data: bytes,
     path: str,
     athlete_id: str | None,
-    known: frozenset[str],
+    known: frozenset[tuple[str | None, str]],
     engine: str,
     tz: str | None,
 ) -> ParseResult:
     result = ParseResult(path, athlete_id, content_id(data), len(data))
-    if result.file_id in known or athlete_id is None:
+    if (athlete_id, result.file_id) in known or athlete_id is None:
         return result  # already recorded, or nobody's: the loader says which, nothing to parse
     try:
         result.parsed = parse_file(data, name=Path(path).name, engine=engine, tz=tz)
@@ -76,7 +76,7 @@ def _identity(fh, record_as: str, size: int) -> str:
 def parse_input(
     path: str,
     athlete_id: str | None,
-    known: frozenset[str] = frozenset(),
+    known: frozenset[tuple[str | None, str]] = frozenset(),
     engine: str = "fast",
     tz: str | None = None,
     record_as: str | None = None,
@@ -93,12 +93,21 @@ def parse_input(
                 try:
                     return _archive(path, record_as, athlete_id, known, engine, tz)
                 except ParseError as exc:
-                    return [ParseResult(record_as, athlete_id, _identity(fh, record_as, size),
-                                        size, error=str(exc))]
+                    return [
+                        ParseResult(
+                            record_as,
+                            athlete_id,
+                            _identity(fh, record_as, size),
+                            size,
+                            error=str(exc),
+                        )
+                    ]
             if size > MAX_FILE_BYTES:
                 ident = _identity(fh, record_as, size)
-                error = (f"file is {size:,} bytes, more than the {MAX_FILE_BYTES:,}-byte cap for "
-                         f"one file; not read (split the export, or zip it)")
+                error = (
+                    f"file is {size:,} bytes, more than the {MAX_FILE_BYTES:,}-byte cap for "
+                    f"one file; not read (split the export, or zip it)"
+                )
                 return [ParseResult(record_as, athlete_id, ident, size, error=error)]
             fh.seek(0)
             data = fh.read()

@@ -110,24 +110,31 @@ class Incoming:
     error: str | None = None
 
 
-def _previous(con: duckdb.DuckDBPyConnection, file_ids: list[str]) -> dict[str, list[tuple]]:
-    """(path, status) of every recorded file with one of these contents."""
-    seen: dict[str, list[tuple]] = {}
+Key = tuple[str | None, str]  # (athlete_id, file_id): a file's identity for one athlete
+
+
+def _previous(con: duckdb.DuckDBPyConnection, file_ids: list[str]) -> dict[Key, list[tuple]]:
+    """(path, status) of every recorded file with one of these contents, per athlete.
+
+    Identity is content *per athlete*: two athletes may hand in byte-identical files (a lab
+    sheet, an export with no names inside) that are each their own data.
+    """
+    seen: dict[Key, list[tuple]] = {}
     rows = run(
         con,
-        "SELECT file_id, path, status FROM files WHERE list_contains(?, file_id) "
+        "SELECT athlete_id, file_id, path, status FROM files WHERE list_contains(?, file_id) "
         "ORDER BY ingested_at",
         [sorted(set(file_ids))],
     )
-    for file_id, path, status in rows:
-        seen.setdefault(file_id, []).append((path, status))
+    for athlete_id, file_id, path, status in rows:
+        seen.setdefault((athlete_id, file_id), []).append((path, status))
     return seen
 
 
-def _decide(inc: Incoming, previous: dict[str, list[tuple]]) -> FileOutcome:
+def _decide(inc: Incoming, previous: dict[Key, list[tuple]]) -> FileOutcome:
     """The state a file ends in, before anything is written."""
     out = FileOutcome(inc.file_id, inc.path, inc.athlete_id, inc.size_bytes, "loaded")
-    earlier = previous.get(inc.file_id, [])
+    earlier = previous.get((inc.athlete_id, inc.file_id), [])
     same_path = [status for path, status in earlier if path == inc.path]
     if same_path:
         out.status, out.reason = "seen", f"already recorded as {same_path[0]}"
@@ -144,7 +151,7 @@ def _decide(inc: Incoming, previous: dict[str, list[tuple]]) -> FileOutcome:
         out.rows = inc.parsed.rows()
         if inc.parsed.problems:
             out.status, out.reason = "partial", "; ".join(inc.parsed.problems)
-    previous.setdefault(inc.file_id, []).append((inc.path, out.status))
+    previous.setdefault((inc.athlete_id, inc.file_id), []).append((inc.path, out.status))
     return out
 
 

@@ -149,3 +149,18 @@ def test_hostile_athlete_id_is_data_not_sql(con):
     removed = forget_athlete(con, evil)
     assert removed["heart_rate"] == 61 and removed["files"] == 1
     assert run(con, "SELECT count(*) FROM files")[0][0] == 0
+
+
+def test_identical_files_of_two_athletes_are_each_loaded(con):
+    for athlete in ("anna", "bram"):
+        upsert_athlete(con, athlete, None, "default_utc")
+    batch = [
+        Incoming("same", "study/anna/lab.csv", "anna", 9, _parsed(5)),
+        Incoming("same", "study/bram/lab.csv", "bram", 9, _parsed(5)),
+        Incoming("same", "study/bram/copy/lab.csv", "bram", 9, _parsed(5)),
+    ]
+    assert [o.status for o in load_files(con, batch)] == ["loaded", "loaded", "duplicate"]
+    assert run(con, "SELECT athlete_id, count(*) FROM heart_rate GROUP BY 1 ORDER BY 1") == [
+        ("anna", 5),
+        ("bram", 5),
+    ]
