@@ -102,7 +102,7 @@ def iter_members(
         source = io.BytesIO(bytes(source))
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise ParseError(f"{label}: not a readable zip archive ({exc})") from None
     with archive:
         files = _files(archive)
@@ -114,7 +114,8 @@ def iter_members(
 
 
 def _files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    return [info for info in archive.infolist() if not info.is_dir()]
+    # not `info.is_dir()`: it fails on an empty name, which `unsafe_name` refuses instead
+    return [info for info in archive.infolist() if not info.filename.endswith("/")]
 
 
 def _archive_problem(files: list[zipfile.ZipInfo], budget: _Budget, limits: Limits) -> str | None:
@@ -130,6 +131,8 @@ def _archive_problem(files: list[zipfile.ZipInfo], budget: _Budget, limits: Limi
 
 def unsafe_name(name: str) -> str | None:
     """Why a member name is unsafe to use as a path, or None."""
+    if not name:
+        return "empty name"
     if "\x00" in name:
         return "name contains a NUL byte"
     path = name.replace("\\", "/")
@@ -172,8 +175,8 @@ def _read(
                 if len(out) > cap:
                     return None, (f"inflates past {cap:,} bytes (declared {info.file_size:,}); "
                                   f"reading stopped")
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        return None, f"damaged: {exc}"
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as exc:
+        return None, f"damaged: {exc}"  # ValueError: a header offset before the file start
     except NotImplementedError as exc:
         return None, f"unsupported compression: {exc}"
     except RuntimeError as exc:  # encrypted without the flag, etc.
@@ -220,7 +223,7 @@ def _nested(
         return
     try:
         inner = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         yield Member(name, None, f"nested archive is not a readable zip ({exc})")
         return
     with inner:

@@ -93,7 +93,9 @@ class ParsedFile:
 def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     """Cast and order `frame` to the canonical schema of `table`; missing columns become null.
 
-    An optional `athlete_id` column is kept (first) when present.
+    An optional `athlete_id` column is kept (first) when present. A value that does not fit
+    an integer column (HR 99999, inf, NaN) becomes null rather than failing the whole file:
+    `parsers.clean.drop_impossible` then drops and counts that row.
     """
     schema = CANONICAL[table]
     cols = []
@@ -101,7 +103,7 @@ def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
         cols.append(pl.col("athlete_id").cast(pl.String))
     for name, dtype in schema.items():
         if name in frame.columns:
-            cols.append(pl.col(name).cast(dtype))
+            cols.append(pl.col(name).cast(dtype, strict=not dtype.is_integer()))
         else:
             cols.append(pl.lit(None, dtype=dtype).alias(name))
     return frame.select(cols)

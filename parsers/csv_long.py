@@ -60,7 +60,22 @@ _DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"
 _ISO_START = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"
 
 
-# --- shared CSV reading (also used by wellness_csv) ------------------------------------
+# --- shared CSV reading (also used by wellness_csv and the vendor CSVs) -----------------
+
+#: Widest CSV header read. Health exports have well under 100 columns; a header of millions
+#: (a hostile or broken file) would make the CSV reader build millions of columns.
+MAX_COLUMNS = 1_000
+
+
+def check_width(header: str, name: str = "") -> None:
+    """`ParseError` when a header line has more than `MAX_COLUMNS` cells by any separator
+    (`,`, `;`, tab; counted without regard to quotes, so the test errs on the wide side)."""
+    cells = max(header.count(sep) for sep in (",", ";", "\t")) + 1
+    if cells > MAX_COLUMNS:
+        raise ParseError(
+            f"{name or 'CSV'}: the header line has {cells:,} columns, more than the "
+            f"{MAX_COLUMNS:,} herstel reads (health exports have well under 100); refused")
+
 
 def read_text_csv(data: bytes) -> pl.DataFrame:
     """All cells as stripped strings, header names lower-cased, blank lines dropped.
@@ -72,6 +87,7 @@ def read_text_csv(data: bytes) -> pl.DataFrame:
     header = next((ln for ln in text.splitlines() if ln.strip()), "")
     if not header:
         raise ParseError("empty CSV: no header line")
+    check_width(header)
     sep = ";" if ";" in header and "," not in header else ","
     try:
         frame = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False,
@@ -79,7 +95,15 @@ def read_text_csv(data: bytes) -> pl.DataFrame:
                             truncate_ragged_lines=True)
     except Exception as exc:  # noqa: BLE001 - polars raises several error types
         raise ParseError(f"CSV not readable: {exc}") from exc
-    names = {c: c.strip().lower().lstrip("\ufeff") for c in frame.columns if c != "_line"}
+    names: dict[str, str] = {}
+    for c in frame.columns:
+        if c != "_line":  # a name seen twice (`Unit`, `unit `): the first is used, others kept
+            name = base = c.strip().lower().lstrip("\ufeff")  # as `unit_2`, ... (ignored)
+            taken, k = set(names.values()), 1
+            while name in taken:
+                k += 1
+                name = f"{base}_{k}"
+            names[c] = name
     frame = frame.rename(names)
     cells = [c for c in frame.columns if c != "_line"]
     frame = frame.with_columns(pl.col(cells).str.strip_chars().replace("", None))

@@ -272,7 +272,8 @@ def _walk(data: bytes, name: str) -> tuple[_Collected, list[str]]:
     except DefusedXmlException as exc:
         raise ParseError(f"{name or 'file'} refused: {exc} (DTD/entity declarations are not "
                          f"allowed; only Apple's own DOCTYPE at the top is skipped)") from None
-    except XMLSyntaxError as exc:
+    except (XMLSyntaxError, LookupError, ValueError) as exc:  # Lookup/ValueError: expat
+        # cannot read the declared encoding (`UTF-8C`, multi-byte `UTF-7`)
         where = f"XML breaks: {exc}"
         if got.count == 0:
             raise ParseError(f"{name or 'file'}: not readable as Apple Health XML; {where}") \

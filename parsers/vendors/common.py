@@ -13,11 +13,13 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 import polars as pl
 
 from parsers.base import ParsedFile, ParseError, conform
+from parsers.csv_long import check_width
 
 #: Sniffers look at no more than this many leading bytes (they must stay cheap).
 SNIFF_BYTES = 4096
@@ -115,6 +117,7 @@ def read_table(data: bytes, name: str = "") -> Table:
     line = _first_line(text)
     if not line:
         raise ParseError(f"{name or 'file'}: empty file, no header row")
+    check_width(line, name)
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(line))
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -317,6 +320,62 @@ def json_records(data: bytes, name: str, what: str) -> list[dict]:
     if not isinstance(doc, list):
         raise ParseError(f"{name or 'file'}: expected a JSON list of {what} records")
     return [r for r in doc if isinstance(r, dict)]
+
+
+def obj(value: Any) -> dict:
+    """`value` if it is a JSON object, else `{}`: a vendor record where an object belongs
+    may hold anything (a string, a number, a list) and must not break the file."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list:
+    """`value` if it is a JSON list, else `[]` (see `obj`)."""
+    return value if isinstance(value, list) else []
+
+
+def text(value: Any) -> str | None:
+    """`value` if it is a JSON string, else None (a list or object is no label or time)."""
+    return value if isinstance(value, str) else None
+
+
+def _coerce(value: Any, dtype: pl.DataType) -> Any:
+    """One JSON value as `dtype`, or None when it is of another JSON type or out of range."""
+    if value is None:
+        return None
+    if dtype == pl.String:
+        if isinstance(value, str):
+            return value
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        return str(value) if is_number else None
+    if dtype == pl.Boolean:
+        return value if isinstance(value, bool) else None
+    if isinstance(dtype, pl.Datetime):
+        return value if isinstance(value, datetime) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if dtype.is_float():
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond any float
+            return None
+    if dtype.is_integer():
+        return int(value) if isinstance(value, int) and -(2**63) <= value < 2**63 else None
+    return None
+
+
+def rows_frame(rows: Iterable[dict], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Rows gathered from vendor JSON -> a frame of `schema`.
+
+    JSON gives no types: a value of the wrong kind (text where a number belongs, an object
+    where text belongs, 1e400) becomes null in that cell instead of failing the whole file
+    (found by fuzzing); the row's other values are kept.
+    """
+    rows = list(rows)
+    return pl.DataFrame(
+        [pl.Series(col, [_coerce(r.get(col), dtype) for r in rows], dtype=dtype)
+         for col, dtype in schema.items()],
+        schema=schema,
+    )
 
 
 def json_head_keys(data: bytes) -> str:

@@ -21,15 +21,19 @@ from parsers.vendors.common import (
     has_keys,
     header_of,
     is_empty_list,
+    items,
     json_head_keys,
     json_records,
     local_date,
     merge_runs,
     naive_datetime,
     number,
+    obj,
     read_table,
     require_column,
+    rows_frame,
     summaries,
+    text,
     utc_from_zone,
 )
 
@@ -87,18 +91,17 @@ def _level_rows(logs: list[dict], key: str) -> list[dict]:
     #   "level": "wake", "seconds": 30}, ...], "shortData": [{... "level": "wake" ...}]}
     rows = []
     for log in logs:
-        levels = log.get("levels") if isinstance(log.get("levels"), dict) else {}
-        for item in levels.get(key) or []:
-            if isinstance(item, dict) and item.get("level") in LEVELS:
+        for item in items(obj(log.get("levels")).get(key)):
+            level = text(obj(item).get("level"))
+            if level in LEVELS:
                 rows.append({"start": item.get("dateTime"), "seconds": item.get("seconds"),
-                             "stage": LEVELS[item["level"]]})
+                             "stage": LEVELS[level]})
     return rows
 
 
 def _epochs(rows: list[dict]) -> pl.DataFrame:
     """Intervals -> one row per 30-s epoch (naive local start, stage)."""
-    frame = pl.DataFrame(rows, schema={"start": pl.String, "seconds": pl.Float64,
-                                       "stage": pl.String})
+    frame = rows_frame(rows, {"start": pl.String, "seconds": pl.Float64, "stage": pl.String})
     frame = frame.with_columns(naive_datetime("start").alias("start")).drop_nulls()
     frame = frame.filter(pl.col("seconds") >= EPOCH_S)
     return frame.select(
@@ -136,17 +139,16 @@ def _main_sleeps(logs: list[dict]) -> pl.DataFrame:
     #  "type": "stages", "levels": {"summary": {"deep": {"minutes": 103}, ...}}, "mainSleep": true}
     rows = []
     for log in logs:
-        summary = (log.get("levels") or {}).get("summary") or {}
-        minutes = {k: (summary.get(k) or {}).get("minutes") for k in ("deep", "light", "rem")}
+        summary = obj(obj(log.get("levels")).get("summary"))
+        minutes = {k: obj(summary.get(k)).get("minutes") for k in ("deep", "light", "rem")}
         rows.append({
             "night": log.get("dateOfSleep"), "end": log.get("endTime"),
             "main": log.get("mainSleep"), "asleep": log.get("minutesAsleep"),
             "awake": log.get("minutesAwake"), **minutes,
         })
-    frame = pl.DataFrame(rows, schema={"night": pl.String, "end": pl.String, "main": pl.Boolean,
-                                       "asleep": pl.Float64, "awake": pl.Float64,
-                                       "deep": pl.Float64, "light": pl.Float64,
-                                       "rem": pl.Float64})
+    frame = rows_frame(rows, {"night": pl.String, "end": pl.String, "main": pl.Boolean,
+                              "asleep": pl.Float64, "awake": pl.Float64, "deep": pl.Float64,
+                              "light": pl.Float64, "rem": pl.Float64})
     frame = frame.with_columns(local_date("night").alias("night")).filter(
         pl.col("night").is_not_null() & pl.col("main").fill_null(True)
     )
@@ -176,10 +178,10 @@ def parse_resting_hr(data: bytes, name: str = "", *, tz: str | None = None) -> P
     #  "value": {"date": "02/28/24", "value": 52.26781177520752, "error": 6.787087440490723}}
     rows = []
     for rec in json_records(data, name, "Fitbit resting heart rate"):
-        value = rec.get("value") if isinstance(rec.get("value"), dict) else {}
-        rows.append({"date": value.get("date") or str(rec.get("dateTime") or "")[:8],
+        value = obj(rec.get("value"))
+        rows.append({"date": text(value.get("date")) or (text(rec.get("dateTime")) or "")[:8],
                      "bpm": value.get("value")})
-    frame = pl.DataFrame(rows, schema={"date": pl.String, "bpm": pl.Float64})
+    frame = rows_frame(rows, {"date": pl.String, "bpm": pl.Float64})
     frame = frame.with_columns(
         pl.col("date").str.strip_chars().str.to_date("%m/%d/%y", strict=False).alias("night")
     ).filter(pl.col("night").is_not_null() & (pl.col("bpm") > 0))

@@ -26,10 +26,14 @@ from parsers.vendors.common import (
     frames_of,
     has_keys,
     is_empty_list,
+    items,
     json_head_keys,
     json_records,
     merge_runs,
+    obj,
+    rows_frame,
     summaries,
+    text,
 )
 
 VENDOR = "garmin"
@@ -97,11 +101,14 @@ def _calendar_date(value: object) -> str | None:
 def _gmt(value: object) -> datetime | None:
     """`"2023-01-01T22:15:00.0"` (GMT, no zone) or epoch milliseconds -> aware UTC."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
-    if isinstance(value, str) and value:
-        text = value.strip().rstrip("Z")
         try:
-            return datetime.fromisoformat(text[:26]).replace(tzinfo=UTC)
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):  # beyond the calendar (fuzzing)
+            return None
+    if isinstance(value, str) and value:
+        stamp = value.strip().rstrip("Z")
+        try:
+            return datetime.fromisoformat(stamp[:26]).replace(tzinfo=UTC)
         except ValueError:
             return None
     return None
@@ -144,17 +151,17 @@ def _stage_rows(rec: dict) -> list[dict]:
     """Stage intervals, only when the record lists them (never invented from totals)."""
     rows = []
     # "sleepLevels": [{"startGMT": "2023-01-01T22:15:00.0", "endGMT": "...", "activityLevel": 1.0}]
-    for level in rec.get("sleepLevels") or []:
+    for level in items(rec.get("sleepLevels")):
         if isinstance(level, dict):
             code = _num(level.get("activityLevel"))
             rows.append({
                 "start_ts": _gmt(level.get("startGMT")),
                 "end_ts": _gmt(level.get("endGMT")),
-                "stage": LEVELS.get(int(code)) if code is not None else None,
+                "stage": LEVELS.get(int(code)) if code is not None and code.is_integer() else None,
             })
     # "sleepLevelsMap": {"deep": [{"startTimeInSeconds": 1705298400, "endTimeInSeconds": ...}]}
-    for key, spans in (rec.get("sleepLevelsMap") or {}).items():
-        for span in spans if isinstance(spans, list) else []:
+    for key, spans in obj(rec.get("sleepLevelsMap")).items():
+        for span in items(spans):
             if isinstance(span, dict):
                 rows.append({
                     "start_ts": _gmt(_epoch_ms(span.get("startTimeInSeconds"))),
@@ -177,7 +184,7 @@ def parse_sleep(data: bytes, name: str = "", *, tz: str | None = None) -> Parsed
               "deep_sleep_hours": pl.Float64, "light_sleep_hours": pl.Float64,
               "rem_sleep_hours": pl.Float64, "awake_hours": pl.Float64,
               "hrv_rmssd_ms": pl.Float64, "resting_hr": pl.Float64}
-    nights = pl.DataFrame(rows, schema=schema)
+    nights = rows_frame(rows, schema)
     nights = (
         nights.with_columns(pl.col("night").str.to_date(strict=False))
         .filter(pl.col("night").is_not_null())
@@ -189,9 +196,8 @@ def parse_sleep(data: bytes, name: str = "", *, tz: str | None = None) -> Parsed
     metrics = {m: pl.col(m) for m in schema if m not in ("night", "ts")}
     out = summaries(nights, metrics, VENDOR, night=pl.col("night"), ts=pl.col("ts"))
     stage_rows = [s for rec in records for s in _stage_rows(rec)]
-    stages = pl.DataFrame(stage_rows, schema={"start_ts": pl.Datetime("us", "UTC"),
-                                              "end_ts": pl.Datetime("us", "UTC"),
-                                              "stage": pl.String})
+    stages = rows_frame(stage_rows, {"start_ts": pl.Datetime("us", "UTC"),
+                                     "end_ts": pl.Datetime("us", "UTC"), "stage": pl.String})
     stages = merge_runs(stages.drop_nulls())
     return ParsedFile(FORMAT_SLEEP, frames_of(device_summaries=out, sleep_stages=stages),
                       vendor=VENDOR)
@@ -207,8 +213,8 @@ def parse_health_status(data: bytes, name: str = "", *, tz: str | None = None) -
     rows = []
     for rec in json_records(data, name, "Garmin health status"):
         night = _calendar_date(rec.get("calendarDate"))
-        for m in rec.get("metrics") or []:
-            if not isinstance(m, dict) or m.get("type") not in HEALTH_METRICS:
+        for m in items(rec.get("metrics")):
+            if not isinstance(m, dict) or text(m.get("type")) not in HEALTH_METRICS:
                 continue
             value = _num(m.get("value"))
             # value 0 / status UNKNOWN: not measured that night (watch off)
@@ -232,8 +238,7 @@ def parse_uds(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFi
 
 
 def _long(rows: list[dict], fmt: str) -> ParsedFile:
-    frame = pl.DataFrame(rows, schema={"night": pl.String, "metric": pl.String,
-                                       "value": pl.Float64})
+    frame = rows_frame(rows, {"night": pl.String, "metric": pl.String, "value": pl.Float64})
     frame = frame.with_columns(pl.col("night").str.to_date(strict=False), pl.lit(VENDOR)
                                .alias("vendor")).filter(pl.col("night").is_not_null())
     frame = frame.unique(subset=["night", "metric"], keep="last", maintain_order=True)

@@ -82,18 +82,44 @@ def sniff_trends(data: bytes, name: str) -> bool:
 
 
 def _series(cells: pl.Series) -> pl.Series:
-    """JSON series cells -> structs; a malformed cell becomes null instead of failing the file."""
-    text = cells.str.strip_chars()
+    """JSON series cells -> structs; a malformed cell becomes null instead of failing the file.
+
+    polars decodes the column as NDJSON, which skips blank cells and splits a cell at a line
+    break: both would shift rows against their periods (found by fuzzing), so line breaks
+    (JSON whitespace) become spaces, blank cells null, and a length mismatch falls back to
+    decoding cell by cell.
+    """
+    text = cells.str.replace_all(r"[\r\n]+", " ").str.strip_chars()
+    text = pl.select(pl.when(text.str.len_chars() > 0).then(text)).to_series()
     try:
-        return text.str.json_decode(SERIES)
+        decoded = text.str.json_decode(SERIES)
+        if decoded.len() == text.len():
+            return decoded
+        raise pl.exceptions.ShapeError("decoded rows do not match the cells")
     except pl.exceptions.PolarsError:
-        def one(cell: str | None) -> dict | None:
-            try:
-                value = json.loads(cell) if cell else None
-            except ValueError:
-                return None
-            return value if isinstance(value, dict) else None
-        return pl.Series([one(c) for c in text.to_list()], dtype=SERIES)
+        return pl.Series([_series_cell(c) for c in text.to_list()], dtype=SERIES)
+
+
+def _number_or_none(value: object) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok and abs(value) < 1e300 else None
+
+
+def _series_cell(cell: str | None) -> dict | None:
+    """One JSON series cell, its fields forced to the `SERIES` types (wrong type -> null)."""
+    try:
+        value = json.loads(cell) if cell else None
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    items = value.get("items")
+    stamp = value.get("timestamp")
+    return {
+        "interval": _number_or_none(value.get("interval")),
+        "items": [_number_or_none(v) for v in items] if isinstance(items, list) else None,
+        "timestamp": stamp if isinstance(stamp, str) else None,
+    }
 
 
 def _series_samples(periods: pl.DataFrame, column: str, value: str) -> pl.DataFrame:

@@ -25,13 +25,17 @@ from parsers.vendors.common import (
     iso_duration_seconds,
     iso_offset_seconds,
     iso_utc,
+    items,
     json_head_keys,
     json_records,
     load_json,
     merge_runs,
     naive_datetime,
+    obj,
+    rows_frame,
     sport_columns,
     summaries,
+    text,
     utc_from_local,
     utc_from_zone,
 )
@@ -80,11 +84,11 @@ def parse_ppi(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFi
     rows = []
     for day in json_records(data, name, "Polar PPI"):
         lists = day.get("devicePpiSamplesList") or [day]
-        for device in lists if isinstance(lists, list) else []:
-            for s in (device.get("ppiSamples") or []) if isinstance(device, dict) else []:
+        for device in items(lists):
+            for s in items(obj(device).get("ppiSamples")):
                 if isinstance(s, dict) and not s.get("blocker") and not s.get("blockerBit"):
-                    rows.append((s.get("sampleDateTime"), s.get("pulseLength")))
-    frame = pl.DataFrame(rows, schema={"t": pl.String, "rr": pl.Float64}, orient="row")
+                    rows.append({"t": s.get("sampleDateTime"), "rr": s.get("pulseLength")})
+    frame = rows_frame(rows, {"t": pl.String, "rr": pl.Float64})
     rr = frame.select(utc_from_zone(naive_datetime("t"), tz).alias("ts"),
                       pl.col("rr").alias("rr_ms")).drop_nulls().sort("ts")
     return ParsedFile(FORMAT_PPI, frames_of(rr_intervals=conform(rr, "rr_intervals")),
@@ -99,8 +103,8 @@ def _hypnogram_rows(rec: dict) -> list[dict]:
     #   "sleepEnd": "2026-01-06T06:30:00+01:00", "sleepStateChanges": [
     #   {"offsetFromStart": "PT0S", "state": "WAKE"}, {"offsetFromStart": "PT30M",
     #   "state": "NONREM2"}, ...]}}
-    hyp = (rec.get("sleepResult") or {}).get("hypnogram") or rec.get("hypnogram") or {}
-    changes = [c for c in hyp.get("sleepStateChanges") or [] if isinstance(c, dict)]
+    hyp = obj(obj(rec.get("sleepResult")).get("hypnogram") or rec.get("hypnogram"))
+    changes = [c for c in items(hyp.get("sleepStateChanges")) if isinstance(c, dict)]
     start = _aware(hyp.get("sleepStart"))
     end = _aware(hyp.get("sleepEnd"))
     if start is None:
@@ -110,18 +114,26 @@ def _hypnogram_rows(rec: dict) -> list[dict]:
         offset = iso_duration_seconds(change.get("offsetFromStart"))
         nxt = iso_duration_seconds(changes[i + 1].get("offsetFromStart")) \
             if i + 1 < len(changes) else None
-        t0 = start + timedelta(seconds=offset) if offset is not None else None
-        t1 = start + timedelta(seconds=nxt) if nxt is not None else end
+        t0, t1 = _after(start, offset), _after(start, nxt) if nxt is not None else end
         if t0 is not None and t1 is not None and t1 > t0:
-            rows.append({"start_ts": t0, "end_ts": t1, "stage": STATES.get(change.get("state"))})
+            rows.append({"start_ts": t0, "end_ts": t1,
+                         "stage": STATES.get(text(change.get("state")))})
     return rows
 
 
-def _aware(text: object) -> datetime | None:
-    if not isinstance(text, str):
+def _after(start: datetime, seconds: float | None) -> datetime | None:
+    """`start` + an offset in seconds; None when there is none or it leaves the calendar."""
+    try:
+        return start + timedelta(seconds=seconds) if seconds is not None else None
+    except OverflowError:
+        return None
+
+
+def _aware(value: object) -> datetime | None:
+    if not isinstance(value, str):
         return None
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
     return value if value.tzinfo else None
@@ -135,26 +147,25 @@ def parse_sleep(data: bytes, name: str = "", *, tz: str | None = None) -> Parsed
     records = json_records(data, name, "Polar sleep result")
     nights = []
     for rec in records:
-        ev = rec.get("evaluation") or {}
-        phases = ev.get("phaseDurations") or {}
-        hyp = (rec.get("sleepResult") or {}).get("hypnogram") or {}
+        ev = obj(rec.get("evaluation"))
+        phases = obj(ev.get("phaseDurations"))
+        hyp = obj(obj(rec.get("sleepResult")).get("hypnogram"))
         nights.append({
             "night": rec.get("night"), "end": hyp.get("sleepEnd"),
             "asleep": iso_duration_seconds(ev.get("asleepDuration")),
             **{k: iso_duration_seconds(phases.get(k)) for k in ("deep", "light", "rem", "wake")},
         })
-    frame = pl.DataFrame(nights, schema={"night": pl.String, "end": pl.String,
-                                         "asleep": pl.Float64, "deep": pl.Float64,
-                                         "light": pl.Float64, "rem": pl.Float64,
-                                         "wake": pl.Float64})
+    frame = rows_frame(nights, {"night": pl.String, "end": pl.String, "asleep": pl.Float64,
+                                "deep": pl.Float64, "light": pl.Float64, "rem": pl.Float64,
+                                "wake": pl.Float64})
     metrics = {"sleep_hours": pl.col("asleep") / 3600, "awake_hours": pl.col("wake") / 3600}
     metrics |= {f"{k}_sleep_hours": pl.col(k) / 3600 for k in ("deep", "light", "rem")}
     night = pl.col("night").str.slice(0, 10).str.to_date(strict=False)
     device = summaries(frame, metrics, VENDOR, night=night, ts=iso_utc("end")).drop_nulls("night")
     stage_rows = [r for rec in records for r in _hypnogram_rows(rec)]
-    stages = pl.DataFrame(stage_rows, schema={"start_ts": pl.Datetime("us", "UTC"),
-                                              "end_ts": pl.Datetime("us", "UTC"),
-                                              "stage": pl.String}).drop_nulls()
+    stages = rows_frame(stage_rows, {"start_ts": pl.Datetime("us", "UTC"),
+                                     "end_ts": pl.Datetime("us", "UTC"),
+                                     "stage": pl.String}).drop_nulls()
     offset = common_offset(frame.select(iso_offset_seconds("end")).to_series())
     return ParsedFile(FORMAT_SLEEP, frames_of(device_summaries=device,
                                               sleep_stages=merge_runs(stages)),
@@ -172,8 +183,8 @@ def _session_row(s: dict) -> dict:
     # newer: {"identifier": {"id": ...}, "startTime": "2026-01-04T06:15:00", "stopTime": "...",
     #  "timezoneOffsetMinutes": 60, "durationMillis": 3600000, "distanceMeters": 10000,
     #  "hrAvg": 142, "hrMax": 171, "sport": {"id": "1"}, "exercises": [...]}
-    ex = next((e for e in s.get("exercises") or [] if isinstance(e, dict)), {})
-    hr = ex.get("heartRate") if isinstance(ex.get("heartRate"), dict) else {}
+    ex = next((e for e in items(s.get("exercises")) if isinstance(e, dict)), {})
+    hr = obj(ex.get("heartRate"))
     sport = first_present(s, "sport") or first_present(ex, "sport")
     if isinstance(sport, dict):  # newer layout: {"id": "1"}; a bare id names no sport
         sport = sport.get("name")
@@ -182,7 +193,8 @@ def _session_row(s: dict) -> dict:
         "start": first_present(s, "startTime") or first_present(ex, "startTime"),
         "offset_min": first_present(s, "timeZoneOffset", "timezoneOffsetMinutes",
                                     "timezoneOffset") or first_present(ex, "timezoneOffset"),
-        "duration_s": millis / 1000 if isinstance(millis, int | float) else
+        "duration_s": millis / 1000 if isinstance(millis, int | float)
+        and not isinstance(millis, bool) else
         iso_duration_seconds(first_present(s, "duration") or first_present(ex, "duration")),
         "sport": str(sport) if sport is not None else None,
         "avg_hr": first_present(s, "averageHeartRate", "hrAvg") or hr.get("avg"),
@@ -196,10 +208,13 @@ def parse_training(data: bytes, name: str = "", *, tz: str | None = None) -> Par
     doc = load_json(data, name)
     sessions = doc if isinstance(doc, list) else [doc]
     rows = [_session_row(s) for s in sessions if isinstance(s, dict)]
-    frame = pl.DataFrame(rows, schema={"start": pl.String, "offset_min": pl.Float64,
-                                       "duration_s": pl.Float64, "sport": pl.String,
-                                       "avg_hr": pl.Float64, "max_hr": pl.Float64,
-                                       "distance_m": pl.Float64})
+    frame = rows_frame(rows, {"start": pl.String, "offset_min": pl.Float64,
+                              "duration_s": pl.Float64, "sport": pl.String,
+                              "avg_hr": pl.Float64, "max_hr": pl.Float64,
+                              "distance_m": pl.Float64})
+    # a real offset is within +-14 h; anything else is junk and the athlete's zone is used
+    offset_min = pl.when(pl.col("offset_min").abs() <= 14 * 60).then(pl.col("offset_min"))
+    frame = frame.with_columns(offset_min.alias("offset_min"))
     naive = naive_datetime("start")
     start = pl.coalesce(
         utc_from_local(naive, (pl.col("offset_min") * 60).cast(pl.Int32)),
