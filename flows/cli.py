@@ -255,19 +255,35 @@ def flags(
     from warehouse.db import connect
     from warehouse.read import flags as read_flags
 
+    since_day = _date(since)  # a usage error before any database work
     con = connect(db, read_only=True)
     try:
-        frame = read_flags(con, athlete, _date(since))
+        frame = read_flags(con, athlete, since_day)
     finally:
         con.close()
     if format == "csv":
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(_spreadsheet_safe(frame).write_csv())
     elif format == "json":
         sys.stdout.write(json.dumps(frame.to_dicts(), default=str, ensure_ascii=False) + "\n")
     elif format == "table":
         _print_flags(frame, lang)
     else:
         raise typer.BadParameter("--format must be table, csv or json")
+
+
+#: A spreadsheet evaluates a cell starting with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(frame):
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    import polars as pl
+
+    text = [c for c, t in frame.schema.items() if t == pl.String]
+    starts = pl.col(text).str.slice(0, 1).is_in(list(FORMULA_START))
+    return frame.with_columns(
+        pl.when(starts).then(pl.lit("'") + pl.col(text)).otherwise(pl.col(text)).name.keep()
+    )
 
 
 @app.command()
