@@ -21,12 +21,21 @@ from report import write_report
 from rules.catalogue import load_ruleset
 from rules.evaluate import evaluate
 from warehouse.db import writer
-from warehouse.read import athlete_ids, pending_spans, table_frame, windowed_frame
+from warehouse.read import (
+    athlete_ids,
+    pending_spans,
+    sample_rows,
+    table_frame,
+    windowed_frame,
+)
 from warehouse.sql import run
 from warehouse.write import inside_windows, replace_derived, set_trimp
 
-#: Athletes computed together: bounds memory on large studies, keeps polars vectorised.
+#: Athletes computed together: at most this many, and at most ROWS_PER_CHUNK raw samples
+#: between them (an athlete with a year of beat-to-beat data has ~10 million), so memory is
+#: bounded by the largest athlete rather than by the study.
 ATHLETES_PER_CHUNK = 25
+ROWS_PER_CHUNK = 3_000_000
 #: How far back a day's results look, in days: the 60-night HRV baseline + 7-night mean, the
 #: 28-day chronic load, and heavy-week streaks, whose "usual week" can reach back ~21 weeks.
 #: Reads start this much before the first changed day.
@@ -125,15 +134,31 @@ def store(
         )
 
 
+def _chunks(windows: pl.DataFrame, sizes: dict[str, int]) -> list[pl.DataFrame]:
+    """Groups of athletes within the athlete and row budgets, in athlete order."""
+    groups: list[list[int]] = [[]]
+    rows = 0
+    for i, athlete in enumerate(windows["athlete_id"]):
+        n = sizes.get(athlete, 0)
+        if groups[-1] and (len(groups[-1]) >= ATHLETES_PER_CHUNK or rows + n > ROWS_PER_CHUNK):
+            groups.append([])
+            rows = 0
+        groups[-1].append(i)
+        rows += n
+    return [windows[g] for g in groups if g]
+
+
 def _new_flags(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     keys = ["athlete_id", "day", "rule_id", "severity"]
     return after.join(before.select(keys), on=keys, how="anti").sort("athlete_id", "day")
 
 
-def _plan(db: str | None, rebuild: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The spans to recompute, and the flags as they were (to tell which flags are new)."""
+def _plan(db: str | None, rebuild: bool) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """The spans to recompute, the flags as they were (to tell which flags are new), and each
+    athlete's raw sample count (to size the chunks)."""
     with writer(db) as con:
         spans = pending_spans(con)
+        sizes = sample_rows(con)
         if rebuild:
             everyone = pl.DataFrame(
                 {"athlete_id": athlete_ids(con)}, schema={"athlete_id": pl.String}
@@ -144,7 +169,7 @@ def _plan(db: str | None, rebuild: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
                 full=pl.lit(True),
             )
         before = table_frame(con, "daily_flags", spans["athlete_id"].to_list())
-    return spans, before
+    return spans, before, sizes
 
 
 @task(name="write-report")
@@ -173,13 +198,12 @@ def nightly(
     with `report_dir`, also write the report there and link it as a Prefect artifact."""
     logger = get_run_logger()
     started_at = datetime.now(UTC)
-    spans, before = _plan(db, rebuild)
+    spans, before, sizes = _plan(db, rebuild)
     windows = windows_for(spans, since)
     summary = NightlySummary(athletes=spans["athlete_id"].to_list())
     summary.mode = "rebuild" if rebuild else "incremental"
     flags = []
-    for i in range(0, windows.height, ATHLETES_PER_CHUNK):
-        chunk = windows.slice(i, ATHLETES_PER_CHUNK)
+    for chunk in _chunks(windows, sizes):
         results = compute(read_inputs(db, chunk), started_at)
         for table, n in store(db, chunk, results).items():
             summary.rows[table] = summary.rows.get(table, 0) + n

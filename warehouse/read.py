@@ -113,3 +113,14 @@ def windowed_frame(
         )
     finally:
         con.unregister("_windows")
+
+
+def sample_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Raw samples loaded per athlete (HR, RR, HRV, stages): what a full recompute reads."""
+    return dict(
+        run(
+            con,
+            "SELECT athlete_id, sum(rows_heart_rate + rows_rr_intervals + rows_hrv_samples "
+            "+ rows_sleep_stages) FROM files WHERE athlete_id IS NOT NULL GROUP BY 1",
+        )
+    )

@@ -83,3 +83,13 @@ def test_rebuild_of_the_whole_study_matches_one_pass(split_study, tmp_path, pref
     a, b = _snapshot(one), _snapshot(two)
     for table in DERIVED:
         assert_frame_equal(a[table], b[table], check_exact=False, rel_tol=1e-9)
+
+
+def test_chunks_respect_the_row_budget():
+    from flows.nightly import ROWS_PER_CHUNK, _chunks
+
+    windows = pl.DataFrame({"athlete_id": ["a", "b", "c", "d"]})
+    big = ROWS_PER_CHUNK // 2 + 1
+    sizes = {"a": big, "b": big, "c": 10, "d": 3 * ROWS_PER_CHUNK}
+    groups = [c["athlete_id"].to_list() for c in _chunks(windows, sizes)]
+    assert groups == [["a"], ["b", "c"], ["d"]]  # an athlete over budget still gets a chunk
