@@ -197,12 +197,21 @@ def parse(data: bytes, name: str = "") -> ParsedFile:
     except Exception as exc:  # noqa: BLE001 - gpxpy raises many types for bad content
         raise ParseError(f"GPX content not readable: {type(exc).__name__}: {exc}") from exc
     samples, tracks = _track_rows(gpx)
+    frames = _frames(samples, tracks)
+    if _is_apple_route(gpx.creator):
+        # <gpx creator="Apple Health Export"> in workout-routes/: the route of a <Workout>
+        # that export.xml already holds; loading it as an activity would count it twice
+        frames.pop("activities", None)
     return ParsedFile(
         format="gpx",
-        frames=_frames(samples, tracks),
+        frames=frames,
         vendor=_vendor(gpx.creator),
         device=gpx.creator or None,
     )
+
+
+def _is_apple_route(creator: str | None) -> bool:
+    return bool(creator) and creator.strip().lower().startswith("apple health export")
 
 
 def _vendor(creator: str | None) -> str | None:
