@@ -12,47 +12,19 @@ club running `herstel serve` has; the CLI's own start-up cost is measured in ben
 """
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
-import time
-from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.study import write_section  # noqa: E402
+from bench.study import _measure, _start, write_section  # noqa: E402
 from flows.serve import start_local_server  # noqa: E402
 
 WORK = REPO / "bench" / "_work"
 HERSTEL = [sys.executable, "-m", "flows.cli"]
-
-
-def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process tree."""
-    code = (
-        "import resource, subprocess, sys, json;"
-        "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL);"
-        "print(json.dumps([r.returncode,"
-        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))"
-    )
-    start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", code, *cmd], env=env, capture_output=True, text=True, cwd=REPO
-    )
-    wall = time.perf_counter() - start
-    rc, maxrss_kb = json.loads(out.stdout.strip().splitlines()[-1])
-    if rc:
-        raise RuntimeError(f"{cmd} exited {rc}: {out.stderr[-2000:]}")
-    return wall, maxrss_kb / 1024
-
-
-def _start(days: int) -> date:
-    """A start such that the whole study lies in the past (ingest drops future times)."""
-    return date.today() - timedelta(days=days + 7)
 
 
 def _study(athletes: int, days: int) -> tuple[Path, Path]:
