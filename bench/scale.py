@@ -113,7 +113,10 @@ def main() -> None:
     server, api_url = start_local_server(env=env)
     env["PREFECT_API_URL"] = api_url
     try:
-        rows = [run_full_and_increment(n, args.days, env) for n in (args.small, args.athletes)]
+        rows = []
+        for n in (args.small, args.athletes):
+            rows.append(run_full_and_increment(n, args.days, env))
+            print(rows[-1], flush=True)  # each size as soon as it is measured
     finally:
         server.terminate()
         server.wait(timeout=30)
