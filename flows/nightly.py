@@ -87,13 +87,11 @@ def windows_for(spans: pl.DataFrame, since: date | None) -> pl.DataFrame:
     ).select("athlete_id", "read_lo", "read_hi", "write_lo", "write_hi")
 
 
-@task(name="read-inputs")
 def read_inputs(db: str | None, windows: pl.DataFrame) -> dict[str, pl.DataFrame]:
     with writer(db) as con:
         return {t: windowed_frame(con, t, windows) for t in INPUT_TABLES}
 
 
-@task(name="compute-metrics-and-flags")
 def compute(inputs: dict[str, pl.DataFrame], computed_at: datetime) -> dict[str, pl.DataFrame]:
     athletes = inputs["athletes"]
     nightly = nightly_metrics(
@@ -117,7 +115,6 @@ def compute(inputs: dict[str, pl.DataFrame], computed_at: datetime) -> dict[str,
     return {"activities": trimp, "nightly_metrics": nightly, "daily_metrics": daily, "flags": flags}
 
 
-@task(name="store-results")
 def store(
     db: str | None, windows: pl.DataFrame, results: dict[str, pl.DataFrame]
 ) -> dict[str, int]:
@@ -132,6 +129,20 @@ def store(
                 "daily_flags": results["flags"],
             },
         )
+
+
+@task(name="nightly-chunk")
+def process_chunk(
+    db: str | None, chunk: pl.DataFrame, computed_at: datetime
+) -> tuple[dict[str, int], pl.DataFrame]:
+    """Read, compute and store one group of athletes; return only counts and its new flags.
+
+    One task per group, returning little: Prefect keeps a task's result referenced for the
+    run, so returning raw frames would let memory grow with every group.
+    """
+    results = compute(read_inputs(db, chunk), computed_at)
+    counts = store(db, chunk, results)
+    return counts, inside_windows(results["flags"], chunk, "day")
 
 
 def _chunks(windows: pl.DataFrame, sizes: dict[str, int]) -> list[pl.DataFrame]:
@@ -204,10 +215,10 @@ def nightly(
     summary.mode = "rebuild" if rebuild else "incremental"
     flags = []
     for chunk in _chunks(windows, sizes):
-        results = compute(read_inputs(db, chunk), started_at)
-        for table, n in store(db, chunk, results).items():
+        counts, chunk_flags = process_chunk(db, chunk, started_at)
+        for table, n in counts.items():
             summary.rows[table] = summary.rows.get(table, 0) + n
-        flags.append(inside_windows(results["flags"], chunk, "day"))
+        flags.append(chunk_flags)
     with writer(db) as con:
         run(
             con,
