@@ -90,27 +90,55 @@ def _level_rows(logs: list[dict], key: str) -> list[dict]:
     # "levels": {"summary": {...}, "data": [{"dateTime": "2019-04-27T23:09:00.000",
     #   "level": "wake", "seconds": 30}, ...], "shortData": [{... "level": "wake" ...}]}
     rows = []
-    for log in logs:
-        for item in items(obj(log.get("levels")).get(key)):
-            level = text(obj(item).get("level"))
-            if level in LEVELS:
-                rows.append({"start": item.get("dateTime"), "seconds": item.get("seconds"),
-                             "stage": LEVELS[level]})
+    for n, log in enumerate(logs):
+        for i, raw in enumerate(items(obj(log.get("levels")).get(key))):
+            item = obj(raw)
+            level = text(item.get("level"))
+            rows.append({"log": n, "item": i, "start": item.get("dateTime"),
+                         "seconds": item.get("seconds"), "stage": LEVELS.get(level or "")})
     return rows
 
 
-def _epochs(rows: list[dict]) -> pl.DataFrame:
-    """Intervals -> one row per 30-s epoch (naive local start, stage)."""
-    frame = rows_frame(rows, {"start": pl.String, "seconds": pl.Float64, "stage": pl.String})
-    frame = frame.with_columns(naive_datetime("start").alias("start")).drop_nulls()
-    frame = frame.filter(pl.col("seconds") >= EPOCH_S)
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    schema = {"log": pl.Int64, "item": pl.Int64, "start": pl.String, "seconds": pl.Float64,
+              "stage": pl.String}
+    frame = rows_frame(rows, schema).with_columns(naive=naive_datetime("start"))
+    return frame.drop_nulls(["naive", "seconds"]).sort("log", "item")
+
+
+def _data_utc(data: pl.DataFrame, tz: str | None) -> pl.DataFrame:
+    """`levels.data` items laid end to end from the log's first start, in UTC.
+
+    The items are contiguous, and their `dateTime` is the local wall clock, which jumps at a
+    DST change; elapsed seconds do not, so only the first start is converted from local time.
+    """
+    offset = (pl.col("seconds").cum_sum().over("log") - pl.col("seconds")).cast(pl.Int64)
+    anchor = utc_from_zone(pl.col("naive").first().over("log"), tz)
+    return data.with_columns(start_utc=anchor + pl.duration(seconds=offset))
+
+
+def _short_utc(short: pl.DataFrame, data: pl.DataFrame) -> pl.DataFrame:
+    """`levels.shortData` wakes placed by their offset into the data item that holds them."""
+    if short.is_empty() or data.is_empty():
+        return short.with_columns(start_utc=pl.lit(None, pl.Datetime("us", "UTC")))
+    holders = data.select(
+        "log", pl.col("naive").alias("_h_naive"), pl.col("start_utc").alias("_h_utc")
+    ).sort("_h_naive")
+    placed = short.sort("naive").join_asof(
+        holders, left_on="naive", right_on="_h_naive", by="log", strategy="backward",
+        check_sortedness=False,  # both sides are sorted by local time above
+    )
+    start = pl.col("_h_utc") + (pl.col("naive") - pl.col("_h_naive"))
+    return placed.with_columns(start_utc=start).drop("_h_naive", "_h_utc")
+
+
+def _epochs(frame: pl.DataFrame) -> pl.DataFrame:
+    """Intervals -> one row per 30-s epoch (UTC start, stage)."""
+    frame = frame.filter(pl.col("stage").is_not_null() & (pl.col("seconds") >= EPOCH_S))
+    frame = frame.drop_nulls("start_utc")
+    end = pl.col("start_utc") + pl.duration(seconds=(pl.col("seconds") - EPOCH_S).cast(pl.Int64))
     return frame.select(
-        pl.datetime_ranges(
-            "start",
-            pl.col("start") + pl.duration(seconds=pl.col("seconds") - EPOCH_S),
-            interval=f"{EPOCH_S}s",
-        ).alias("epoch"),
-        "stage",
+        pl.datetime_ranges("start_utc", end, interval=f"{EPOCH_S}s").alias("epoch"), "stage"
     ).explode("epoch")
 
 
@@ -120,16 +148,20 @@ def _stages(logs: list[dict], tz: str | None) -> pl.DataFrame:
     Fitbit reports short wakes separately and its minutesAsleep excludes them, so they are
     carved out of the long stage runs rather than stored as overlapping intervals.
     """
-    long, short = _epochs(_level_rows(logs, "data")), _epochs(_level_rows(logs, "shortData"))
+    data = _data_utc(_frame(_level_rows(logs, "data")), tz)
+    short = _short_utc(_frame(_level_rows(logs, "shortData")), data)
+    long, short = _epochs(data), _epochs(short)
     epochs = (
         pl.concat([short.with_columns(pl.lit(0).alias("_p")),
                    long.with_columns(pl.lit(1).alias("_p"))])
         .sort("epoch", "_p")
         .unique(subset=["epoch"], keep="first", maintain_order=True)
     )
-    start = utc_from_zone(pl.col("epoch"), tz)
-    end = utc_from_zone(pl.col("epoch") + pl.duration(seconds=EPOCH_S), tz)
-    intervals = epochs.select(start.alias("start_ts"), end.alias("end_ts"), "stage").drop_nulls()
+    intervals = epochs.select(
+        pl.col("epoch").alias("start_ts"),
+        (pl.col("epoch") + pl.duration(seconds=EPOCH_S)).alias("end_ts"),
+        "stage",
+    ).drop_nulls()
     return merge_runs(intervals)
 
 

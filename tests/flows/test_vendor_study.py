@@ -234,13 +234,6 @@ def test_generation_is_deterministic(tmp_path):
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsers/vendors/fitbit.py rebuilds stage epochs as "
-    "naive local dateTime + seconds: on a DST-change night the epochs in the "
-    "skipped (or repeated) local hour are dropped or shifted, so sleep_hours is "
-    "wrong (bench/RESULTS.md, Vendor study import)",
-)
 def test_fitbit_sleep_on_a_dst_change_night():
     from parsers.vendors import fitbit
     from sample_data.vendor_study import _fitbit_log, _json, plan_athlete
