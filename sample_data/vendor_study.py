@@ -52,10 +52,10 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from sample_data.plan import local_to_unix, zone
 
 #: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % 12]).
 PROFILES = (
@@ -95,8 +95,24 @@ STEP_S = 300  # 5-minute series (Oura, Apple HR during sleep, hypnogram digits)
 ASLEEP = ("light", "deep", "rem")
 
 #: Night plan: quarter-hour sleep totals (exact in floating point), 5-minute runs.
-NIGHT_HOURS = (5.5, 6.25, 6.75, 7.0, 7.25, 7.5, 7.5, 7.75, 7.75, 8.0, 8.0, 8.25, 8.5, 8.75,
-               9.0, 9.5)
+NIGHT_HOURS = (
+    5.5,
+    6.25,
+    6.75,
+    7.0,
+    7.25,
+    7.5,
+    7.5,
+    7.75,
+    7.75,
+    8.0,
+    8.0,
+    8.25,
+    8.5,
+    8.75,
+    9.0,
+    9.5,
+)
 BEDTIMES_MIN = (22 * 60, 22 * 60 + 15, 22 * 60 + 30, 22 * 60 + 45, 23 * 60, 23 * 60 + 15)
 MISSING_NIGHT_P = 1 / 14  # watch / ring not worn
 NAP_P = 1 / 10
@@ -121,17 +137,6 @@ ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------- time
-
-
-@cache
-def _tz(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def _at(day: date, minutes: int, tz: ZoneInfo) -> int:
-    """Unix seconds of `minutes` after local midnight of `day` (never inside a DST gap)."""
-    naive = datetime.combine(day, dtime()) + timedelta(minutes=minutes)
-    return int(naive.replace(tzinfo=tz).timestamp())
 
 
 def _local(ts: int, tz: ZoneInfo) -> datetime:
@@ -264,7 +269,7 @@ class StudyAthlete:
 
     @property
     def tz(self) -> ZoneInfo:
-        return _tz(self.time_zone)
+        return zone(self.time_zone)
 
     @property
     def uid(self) -> int:
@@ -280,8 +285,12 @@ def _asleep_runs(total_min: int, rng: random.Random) -> list[tuple[str, int]]:
     runs: list[tuple[str, int]] = []
     left, cycle = total_min, 0
     while left > 0:
-        for stage, base in (("light", 25), ("deep", max(10, 40 - 10 * cycle)), ("light", 15),
-                            ("rem", min(35, 15 + 5 * cycle))):
+        for stage, base in (
+            ("light", 25),
+            ("deep", max(10, 40 - 10 * cycle)),
+            ("light", 15),
+            ("rem", min(35, 15 + 5 * cycle)),
+        ):
             minutes = min(left, max(5, base + 5 * rng.randint(-1, 1)))
             runs.append((stage, minutes))
             left -= minutes
@@ -311,7 +320,7 @@ def plan_athlete(
     athlete_id: str, profile: str, index: int, time_zone: str, start: date, days: int, seed: int
 ) -> StudyAthlete:
     """Nights, workouts and HRV-app mornings of one athlete, deterministically from `seed`."""
-    tz = _tz(time_zone)
+    tz = zone(time_zone)
     base_seed = seed * 1_000_003 + index * 7919 + 17
     rng = random.Random(base_seed)
     rhr_level = 44 + (index * 5) % 13
@@ -322,7 +331,7 @@ def plan_athlete(
         if i > 0 and rng.random() < MISSING_NIGHT_P:
             continue
         hours = rng.choice(NIGHT_HOURS)
-        bedtime = _at(day - timedelta(days=1), rng.choice(BEDTIMES_MIN), tz)
+        bedtime = local_to_unix(day - timedelta(days=1), rng.choice(BEDTIMES_MIN), tz)
         plan = [("awake", rng.choice((10, 15, 20)))]
         plan += _asleep_runs(round(hours * 60), rng)
         plan.append(("awake", rng.choice((5, 10))))
@@ -330,7 +339,9 @@ def plan_athlete(
         hrv = hrv_level + 2 * rng.randint(-3, 3)
         if rng.random() < 0.04:
             hrv = 48
-        nap = _timed(NAP_RUNS, _at(day, NAP_START_MIN, tz)) if rng.random() < NAP_P else ()
+        nap = (
+            _timed(NAP_RUNS, local_to_unix(day, NAP_START_MIN, tz)) if rng.random() < NAP_P else ()
+        )
         night = Night(day, i, _timed(plan, bedtime), rhr, hrv, nap)
         assert night.sleep_hours == hours
         nights.append(night)
@@ -339,18 +350,21 @@ def plan_athlete(
     for i in range(days):
         if wrng.random() < 0.55:
             day = start + timedelta(days=i)
-            begin = _at(day, wrng.choice((17 * 60 + 30, 17 * 60 + 45, 18 * 60, 18 * 60 + 30,
-                                          19 * 60)), tz)
+            begin = local_to_unix(
+                day, wrng.choice((17 * 60 + 30, 17 * 60 + 45, 18 * 60, 18 * 60 + 30, 19 * 60)), tz
+            )
             duration = 5 * MINUTE * wrng.randint(6, 15)
             kind = wrng.choice(("run", "run", "ride", "strength"))
             avg = wrng.randint(105, 120) if kind == "strength" else wrng.randint(128, 156)
             speed = {"run": 2.9, "ride": 7.2}.get(kind)
             distance = round(duration * speed * wrng.uniform(0.9, 1.1), 1) if speed else None
-            workouts.append(Workout(begin, duration, kind, avg, avg + wrng.randint(14, 30),
-                                    distance))
+            workouts.append(
+                Workout(begin, duration, kind, avg, avg + wrng.randint(14, 30), distance)
+            )
     rrng = random.Random(base_seed + 2)
-    no_reading = frozenset(start + timedelta(days=i) for i in range(days)
-                           if rrng.random() < NO_READING_P)
+    no_reading = frozenset(
+        start + timedelta(days=i) for i in range(days) if rrng.random() < NO_READING_P
+    )
     return StudyAthlete(
         athlete_id, profile, index, time_zone, start, days,
         birth_year=1970 + (index * 7) % 35, sex="F" if index % 2 else "M",
@@ -378,8 +392,14 @@ def sleep_hr_series(n: Night, rng: random.Random) -> list[tuple[int, int]]:
     p0 = n.main_start + PLATEAU_OFFSET_S
     p1 = p0 + PLATEAU_S
     dip_after = n.main_start + (n.wake - n.main_start) * 3 // 4
-    dip = next((t for t in range(n.bedtime, n.wake, STEP_S)
-                if t >= dip_after and n.stage_at(t) in ASLEEP and not p0 <= t < p1), None)
+    dip = next(
+        (
+            t
+            for t in range(n.bedtime, n.wake, STEP_S)
+            if t >= dip_after and n.stage_at(t) in ASLEEP and not p0 <= t < p1
+        ),
+        None,
+    )
     out = []
     for t in range(n.bedtime, n.out_of_bed, STEP_S):
         if p0 <= t < p1:
@@ -417,8 +437,11 @@ def morning_readings(a: StudyAthlete, rng: random.Random) -> list[Reading]:
         if day in a.no_reading:
             continue
         n = nights.get(day)
-        ts = (n.out_of_bed if n else _at(day, 7 * 60, a.tz)) + rng.randint(3, 12) * MINUTE + \
-            rng.randint(0, 59)
+        ts = (
+            (n.out_of_bed if n else local_to_unix(day, 7 * 60, a.tz))
+            + rng.randint(3, 12) * MINUTE
+            + rng.randint(0, 59)
+        )
         hr = (n.resting_hr if n else a.rhr_level) + rng.randint(2, 5)
         rmssd = round((n.hrv_ms if n else a.hrv_level) * rng.uniform(0.8, 1.15), 1)
         out.append(Reading(day, ts, hr, rmssd, failed=rng.random() < FAILED_READING_P))
@@ -445,8 +468,11 @@ class Expect:
 CHAINS = {
     "sleep_hours": (("stages", "stages"), ("dev_sleep_hours", "device")),
     "resting_hr": (("sleep_hr_30min", "sleep_hr_30min"), ("dev_resting_hr", "device")),
-    "hrv_ms": (("rr_rmssd_5min", "rr_rmssd_5min"), ("device_5min", "device_5min"),
-               ("dev_hrv_rmssd_ms", "device_nightly")),
+    "hrv_ms": (
+        ("rr_rmssd_5min", "rr_rmssd_5min"),
+        ("device_5min", "device_5min"),
+        ("dev_hrv_rmssd_ms", "device_nightly"),
+    ),
 }
 NIGHT_MAKING = ("stages", "dev_sleep_hours", "dev_resting_hr", "dev_hrv_rmssd_ms")
 
@@ -458,16 +484,23 @@ def _resolve(ex: Expect) -> list[dict]:
         if not any(cand.get(k) for k in NIGHT_MAKING):
             continue
         for metric in METRICS:
-            row = {"athlete_id": ex.athlete.athlete_id, "night": night, "metric": metric,
-                   "value": "", "method": "", "source": ex.none_note.get(metric, ""),
-                   "profile": ex.athlete.profile}
+            row = {
+                "athlete_id": ex.athlete.athlete_id,
+                "night": night,
+                "metric": metric,
+                "value": "",
+                "method": "",
+                "source": ex.none_note.get(metric, ""),
+                "profile": ex.athlete.profile,
+            }
             for kind, method in CHAINS[metric]:
                 got = cand.get(kind)
                 if got:
                     values = {v for v, _ in got}
                     assert max(values) - min(values) < 1e-9, (ex.athlete.athlete_id, night, got)
-                    row.update(value=got[0][0], method=method,
-                               source="|".join(sorted({s for _, s in got})))
+                    row.update(
+                        value=got[0][0], method=method, source="|".join(sorted({s for _, s in got}))
+                    )
                     break
             rows.append(row)
     return rows
@@ -530,14 +563,34 @@ class Out:
                 by_path[rel].update(status="duplicate", format="", reason="same content as")
             seen.add(digest)
 
-    def expect(self, rel: str, a: StudyAthlete | None, fmt: str | None, status: str = "loaded",
-               reason: str = "") -> None:
-        self.rows.append({"path": rel, "athlete_id": a.athlete_id if a else "",
-                          "profile": a.profile if a else "", "status": status,
-                          "format": fmt or "", "reason": reason})
+    def expect(
+        self,
+        rel: str,
+        a: StudyAthlete | None,
+        fmt: str | None,
+        status: str = "loaded",
+        reason: str = "",
+    ) -> None:
+        self.rows.append(
+            {
+                "path": rel,
+                "athlete_id": a.athlete_id if a else "",
+                "profile": a.profile if a else "",
+                "status": status,
+                "format": fmt or "",
+                "reason": reason,
+            }
+        )
 
-    def file(self, a: StudyAthlete, rel: str, data: bytes, fmt: str | None,
-             status: str = "loaded", reason: str = "") -> None:
+    def file(
+        self,
+        a: StudyAthlete,
+        rel: str,
+        data: bytes,
+        fmt: str | None,
+        status: str = "loaded",
+        reason: str = "",
+    ) -> None:
         self.write(f"{a.athlete_id}/{rel}", data)
         self.expect(f"{a.athlete_id}/{rel}", a, fmt, status, reason)
 
@@ -557,8 +610,12 @@ def _json(doc: object, indent: int | None = None) -> bytes:
     return json.dumps(doc, indent=indent, ensure_ascii=False).encode()
 
 
-def _csv(header: Iterable[str], rows: Iterable[Iterable[object]], delimiter: str = ",",
-         newline: str = "\n") -> str:
+def _csv(
+    header: Iterable[str],
+    rows: Iterable[Iterable[object]],
+    delimiter: str = ",",
+    newline: str = "\n",
+) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator=newline)
     writer.writerow(header)
@@ -573,8 +630,14 @@ def _stage_seconds(n: Night, until: int | None = None) -> dict[str, int]:
 # --------------------------------------------------------------------------- Garmin Connect
 
 
-def garmin_connect(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random, zipped: bool,
-                   fit_activities: list[tuple[str, bytes]] = ()) -> None:
+def garmin_connect(
+    a: StudyAthlete,
+    ex: Expect,
+    out: Out,
+    rng: random.Random,
+    zipped: bool,
+    fit_activities: list[tuple[str, bytes]] = (),
+) -> None:
     """DI_CONNECT day summaries (and, zipped, the nested FIT upload zip)."""
     nights = a.by_date()
     members: list[Member] = []
@@ -614,10 +677,13 @@ def garmin_connect(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random, zi
                     ex.add(day, "dev_resting_hr", n.resting_hr, "garmin_sleep_json")
                 sleep.append(rec)
                 unknown = not zipped and n.index % 17 == 9  # watch says: HRV not measured
-                hrv = {"type": "HRV", "value": 0.0 if unknown else float(n.hrv_ms),
-                       "status": "UNKNOWN" if unknown else "IN_RANGE",
-                       "baselineLowerLimit": a.hrv_level - 12,
-                       "baselineUpperLimit": a.hrv_level + 12}
+                hrv = {
+                    "type": "HRV",
+                    "value": 0.0 if unknown else float(n.hrv_ms),
+                    "status": "UNKNOWN" if unknown else "IN_RANGE",
+                    "baselineLowerLimit": a.hrv_level - 12,
+                    "baselineUpperLimit": a.hrv_level + 12,
+                }
                 health.append({"calendarDate": day.isoformat(), "metrics": [
                     hrv, {"type": "HR", "value": float(n.resting_hr), "status": "IN_RANGE"},
                     {"type": "SPO2", "value": 96.0, "status": "IN_RANGE"},
@@ -644,12 +710,19 @@ def garmin_connect(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random, zi
         sleep.append({"retro": False})  # real files end with this stray element
         wellness = "DI_CONNECT/DI-Connect-Wellness"
         members += [
-            Member(f"{wellness}/{tag}_{a.uid}_sleepData.json", _json(sleep, 2),
-                   "garmin_sleep_json"),
-            Member(f"{wellness}/{tag}_{a.uid}_healthStatusData.json", _json(health),
-                   "garmin_health_status_json"),
-            Member(f"DI_CONNECT/DI-Connect-Aggregator/UDSFile_{tag}.json", _json(uds),
-                   "garmin_uds_json"),
+            Member(
+                f"{wellness}/{tag}_{a.uid}_sleepData.json", _json(sleep, 2), "garmin_sleep_json"
+            ),
+            Member(
+                f"{wellness}/{tag}_{a.uid}_healthStatusData.json",
+                _json(health),
+                "garmin_health_status_json",
+            ),
+            Member(
+                f"DI_CONNECT/DI-Connect-Aggregator/UDSFile_{tag}.json",
+                _json(uds),
+                "garmin_uds_json",
+            ),
         ]
     if not zipped:
         for m in members:
@@ -659,12 +732,21 @@ def garmin_connect(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random, zi
         {"activityId": 17_000_000_000 + a.index * 1000 + k, "name": "Running",
          "userProfileId": a.uid}
         for k in range(len(fit_activities))]}]  # fmt: skip
-    members.append(Member(f"DI_CONNECT/DI-Connect-Fitness/{a.uid}_0_summarizedActivities.json",
-                          _json(summarized), None, "quarantined", "unrecognised format"))
-    members.append(Member(
-        "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip",
-        members=[Member(name, data, "fit") for name, data in fit_activities],
-    ))
+    members.append(
+        Member(
+            f"DI_CONNECT/DI-Connect-Fitness/{a.uid}_0_summarizedActivities.json",
+            _json(summarized),
+            None,
+            "quarantined",
+            "unrecognised format",
+        )
+    )
+    members.append(
+        Member(
+            "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1.zip",
+            members=[Member(name, data, "fit") for name, data in fit_activities],
+        )
+    )
     out.zip(a, "garmin_connect_export.zip", members)
 
 
@@ -679,16 +761,29 @@ def fit_activity_files(a: StudyAthlete) -> list[tuple[str, bytes]]:
         spec: object
         tz: ZoneInfo
 
-    spec = replace(NAMED[0], athlete_id=a.athlete_id, time_zone=a.time_zone,
-                   serial_number=3_412_200_000 + a.index)
+    spec = replace(
+        NAMED[0],
+        athlete_id=a.athlete_id,
+        time_zone=a.time_zone,
+        serial_number=3_412_200_000 + a.index,
+    )
     plan = _FitPlan(spec, a.tz)
-    sports = {"run": ("running", "road", "easy"), "ride": ("cycling", "road", "ride"),
-              "strength": ("training", "strength_training", "strength")}
+    sports = {
+        "run": ("running", "road", "easy"),
+        "ride": ("cycling", "road", "ride"),
+        "strength": ("training", "strength_training", "strength"),
+    }
     files = []
     for k, w in enumerate(a.workouts):
         sport, sub, kind = sports[w.kind]
-        act = ActivityPlan(start=w.start, duration_s=w.duration_s, sport=sport, sub_sport=sub,
-                           kind=kind, local_start=_local(w.start, a.tz).replace(tzinfo=None))
+        act = ActivityPlan(
+            start=w.start,
+            duration_s=w.duration_s,
+            sport=sport,
+            sub_sport=sub,
+            kind=kind,
+            local_start=_local(w.start, a.tz).replace(tzinfo=None),
+        )
         data = activity_fit(plan, act, k + 1, random.Random(a.seed * 31 + k))
         files.append((f"{a.uid}_{20_000_000_000 + a.index * 10_000 + k}.fit", data))
     return files
@@ -697,27 +792,74 @@ def fit_activity_files(a: StudyAthlete) -> list[tuple[str, bytes]]:
 # --------------------------------------------------------------------------- WHOOP
 
 WHOOP_CYCLES = (
-    "Cycle start time", "Cycle end time", "Cycle timezone", "Recovery score %",
-    "Resting heart rate (bpm)", "Heart rate variability (ms)", "Skin temp (celsius)",
-    "Blood oxygen %", "Day Strain", "Energy burned (cal)", "Max HR (bpm)", "Average HR (bpm)",
-    "Sleep onset", "Wake onset", "Sleep performance %", "Respiratory rate (rpm)",
-    "Asleep duration (min)", "In bed duration (min)", "Light sleep duration (min)",
-    "Deep (SWS) duration (min)", "REM duration (min)", "Awake duration (min)",
-    "Sleep need (min)", "Sleep debt (min)", "Sleep efficiency %", "Sleep consistency %",
+    "Cycle start time",
+    "Cycle end time",
+    "Cycle timezone",
+    "Recovery score %",
+    "Resting heart rate (bpm)",
+    "Heart rate variability (ms)",
+    "Skin temp (celsius)",
+    "Blood oxygen %",
+    "Day Strain",
+    "Energy burned (cal)",
+    "Max HR (bpm)",
+    "Average HR (bpm)",
+    "Sleep onset",
+    "Wake onset",
+    "Sleep performance %",
+    "Respiratory rate (rpm)",
+    "Asleep duration (min)",
+    "In bed duration (min)",
+    "Light sleep duration (min)",
+    "Deep (SWS) duration (min)",
+    "REM duration (min)",
+    "Awake duration (min)",
+    "Sleep need (min)",
+    "Sleep debt (min)",
+    "Sleep efficiency %",
+    "Sleep consistency %",
 )
 WHOOP_SLEEPS = (
-    "Cycle start time", "Cycle end time", "Cycle timezone", "Sleep onset", "Wake onset",
-    "Sleep performance %", "Respiratory rate (rpm)", "Asleep duration (min)",
-    "In bed duration (min)", "Light sleep duration (min)", "Deep (SWS) duration (min)",
-    "REM duration (min)", "Awake duration (min)", "Sleep need (min)", "Sleep debt (min)",
-    "Sleep efficiency %", "Sleep consistency %", "Nap",
+    "Cycle start time",
+    "Cycle end time",
+    "Cycle timezone",
+    "Sleep onset",
+    "Wake onset",
+    "Sleep performance %",
+    "Respiratory rate (rpm)",
+    "Asleep duration (min)",
+    "In bed duration (min)",
+    "Light sleep duration (min)",
+    "Deep (SWS) duration (min)",
+    "REM duration (min)",
+    "Awake duration (min)",
+    "Sleep need (min)",
+    "Sleep debt (min)",
+    "Sleep efficiency %",
+    "Sleep consistency %",
+    "Nap",
 )
 WHOOP_WORKOUTS = (
-    "Cycle start time", "Cycle end time", "Cycle timezone", "Workout start time",
-    "Workout end time", "Duration (min)", "Activity name", "Activity Strain",
-    "Energy burned (cal)", "Max HR (bpm)", "Average HR (bpm)", "HR Zone 1 %", "HR Zone 2 %",
-    "HR Zone 3 %", "HR Zone 4 %", "HR Zone 5 %", "GPS enabled", "Distance (meters)",
-    "Altitude gain (meters)", "Altitude change (meters)",
+    "Cycle start time",
+    "Cycle end time",
+    "Cycle timezone",
+    "Workout start time",
+    "Workout end time",
+    "Duration (min)",
+    "Activity name",
+    "Activity Strain",
+    "Energy burned (cal)",
+    "Max HR (bpm)",
+    "Average HR (bpm)",
+    "HR Zone 1 %",
+    "HR Zone 2 %",
+    "HR Zone 3 %",
+    "HR Zone 4 %",
+    "HR Zone 5 %",
+    "GPS enabled",
+    "Distance (meters)",
+    "Altitude gain (meters)",
+    "Altitude change (meters)",
 )
 
 
@@ -736,69 +878,167 @@ def whoop(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
     for i in range(a.days):
         day = a.start + timedelta(days=i)
         n = nights.get(day)
-        starts.append((day, n.bedtime if n else _at(day - timedelta(days=1), 22 * 60 + 30, tz)))
-    in_progress = _at(a.start + timedelta(days=a.days - 1), 22 * 60 + 40, tz)
+        starts.append(
+            (day, n.bedtime if n else local_to_unix(day - timedelta(days=1), 22 * 60 + 30, tz))
+        )
+    in_progress = local_to_unix(a.start + timedelta(days=a.days - 1), 22 * 60 + 40, tz)
     cycles, sleeps, cycle_of = [], [], {}
     for k, (day, begin) in enumerate(starts):
         end = starts[k + 1][1] if k + 1 < len(starts) else in_progress
         cycle_of[day] = (begin, end)
         n = nights.get(day)
-        strain = [f"{rng.uniform(4, 18):.1f}", str(rng.randint(1800, 3400)),
-                  str(rng.randint(150, 185)), str(rng.randint(62, 80))]
+        strain = [
+            f"{rng.uniform(4, 18):.1f}",
+            str(rng.randint(1800, 3400)),
+            str(rng.randint(150, 185)),
+            str(rng.randint(62, 80)),
+        ]
         if n is None:
-            cycles.append([t(begin), t(end), zone(begin), "", "", "", "", "", *strain,
-                           *[""] * 14])
+            cycles.append([t(begin), t(end), zone(begin), "", "", "", "", "", *strain, *[""] * 14])
             continue
         st = _stage_seconds(n, n.wake)
-        mins = [n.asleep_s // 60, (n.wake - n.bedtime) // 60, st["light"] // 60,
-                st["deep"] // 60, st["rem"] // 60, st["awake"] // 60]
-        sleep_cols = [t(n.bedtime), t(n.wake), str(rng.randint(60, 99)), "14.6",
-                      *map(str, mins), "480", str(rng.randint(0, 90)),
-                      f"{100 * n.asleep_s / (n.wake - n.bedtime):.1f}", str(rng.randint(60, 95))]
-        recovery = [str(rng.randint(20, 99)), str(n.resting_hr), str(n.hrv_ms),
-                    f"{rng.uniform(33, 35):.2f}", f"{rng.uniform(94, 99):.1f}"]
+        mins = [
+            n.asleep_s // 60,
+            (n.wake - n.bedtime) // 60,
+            st["light"] // 60,
+            st["deep"] // 60,
+            st["rem"] // 60,
+            st["awake"] // 60,
+        ]
+        sleep_cols = [
+            t(n.bedtime),
+            t(n.wake),
+            str(rng.randint(60, 99)),
+            "14.6",
+            *map(str, mins),
+            "480",
+            str(rng.randint(0, 90)),
+            f"{100 * n.asleep_s / (n.wake - n.bedtime):.1f}",
+            str(rng.randint(60, 95)),
+        ]
+        recovery = [
+            str(rng.randint(20, 99)),
+            str(n.resting_hr),
+            str(n.hrv_ms),
+            f"{rng.uniform(33, 35):.2f}",
+            f"{rng.uniform(94, 99):.1f}",
+        ]
         cycles.append([t(begin), t(end), zone(begin), *recovery, *strain, *sleep_cols])
         sleeps.append([t(begin), t(end), zone(begin), *sleep_cols, "false"])
         if n.nap:
             asleep = sum(e - s for st_, s, e in n.nap if st_ in ASLEEP) // 60
-            sleeps.append([t(begin), t(end), zone(begin), t(n.nap[0][1]), t(n.nap[-1][2]), "40",
-                           "15.1", str(asleep), str(asleep + 2), "25", "20", "0", "2", "0", "0",
-                           "95", "0", "true"])
+            sleeps.append(
+                [
+                    t(begin),
+                    t(end),
+                    zone(begin),
+                    t(n.nap[0][1]),
+                    t(n.nap[-1][2]),
+                    "40",
+                    "15.1",
+                    str(asleep),
+                    str(asleep + 2),
+                    "25",
+                    "20",
+                    "0",
+                    "2",
+                    "0",
+                    "0",
+                    "95",
+                    "0",
+                    "true",
+                ]
+            )
         ex.add(day, "dev_sleep_hours", n.sleep_hours, "whoop_cycles")
         ex.add(day, "dev_sleep_hours", n.sleep_hours, "whoop_sleeps")
         ex.add(day, "dev_resting_hr", n.resting_hr, "whoop_cycles")
         ex.add(day, "dev_hrv_rmssd_ms", n.hrv_ms, "whoop_cycles")
-    cycles.append([t(in_progress), "", zone(in_progress), "", "", "", "", "", "4.2", "384",
-                   "143", "68", *[""] * 14])
+    cycles.append(
+        [
+            t(in_progress),
+            "",
+            zone(in_progress),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "4.2",
+            "384",
+            "143",
+            "68",
+            *[""] * 14,
+        ]
+    )
     names = {"run": "Running", "ride": "Cycling", "strength": "Weightlifting"}
     workouts = []
     for w in a.workouts:
         day = _local(w.start, tz).date()  # the cycle that began with that date's night
         begin, end = cycle_of.get(day, (w.start - 8 * HOUR, w.start + 4 * HOUR))
         zones = [rng.randint(5, 30) for _ in range(5)]
-        workouts.append([t(begin), t(end), zone(begin), t(w.start), t(w.start + w.duration_s),
-                         str(w.duration_s // 60), names[w.kind], f"{rng.uniform(5, 17):.1f}",
-                         str(w.duration_s // 6), str(w.max_hr), str(w.avg_hr), *map(str, zones),
-                         "false" if w.kind == "strength" else "true",
-                         "" if w.distance_m is None else f"{w.distance_m:.0f}",
-                         "" if w.distance_m is None else str(rng.randint(0, 200)),
-                         "" if w.distance_m is None else str(rng.randint(-20, 20))])
-    out.file(a, "whoop/physiological_cycles.csv",
-             ("\ufeff" + _csv(WHOOP_CYCLES, reversed(cycles))).encode(), "whoop_cycles")
+        workouts.append(
+            [
+                t(begin),
+                t(end),
+                zone(begin),
+                t(w.start),
+                t(w.start + w.duration_s),
+                str(w.duration_s // 60),
+                names[w.kind],
+                f"{rng.uniform(5, 17):.1f}",
+                str(w.duration_s // 6),
+                str(w.max_hr),
+                str(w.avg_hr),
+                *map(str, zones),
+                "false" if w.kind == "strength" else "true",
+                "" if w.distance_m is None else f"{w.distance_m:.0f}",
+                "" if w.distance_m is None else str(rng.randint(0, 200)),
+                "" if w.distance_m is None else str(rng.randint(-20, 20)),
+            ]
+        )
+    out.file(
+        a,
+        "whoop/physiological_cycles.csv",
+        ("\ufeff" + _csv(WHOOP_CYCLES, reversed(cycles))).encode(),
+        "whoop_cycles",
+    )
     out.file(a, "whoop/sleeps.csv", _csv(WHOOP_SLEEPS, reversed(sleeps)).encode(), "whoop_sleeps")
-    out.file(a, "whoop/workouts.csv", _csv(WHOOP_WORKOUTS, reversed(workouts)).encode(),
-             "whoop_workouts")
+    out.file(
+        a, "whoop/workouts.csv", _csv(WHOOP_WORKOUTS, reversed(workouts)).encode(), "whoop_workouts"
+    )
 
 
 # --------------------------------------------------------------------------- Oura
 
 OURA_SLEEPMODEL = (
-    "id", "average_breath", "average_heart_rate", "average_hrv", "awake_time", "bedtime_end",
-    "bedtime_start", "day", "deep_sleep_duration", "efficiency", "heart_rate", "hrv", "latency",
-    "light_sleep_duration", "low_battery_alert", "lowest_heart_rate", "movement_30_sec",
-    "period", "readiness", "readiness_score_delta", "rem_sleep_duration", "restless_periods",
-    "sleep_phase_5_min", "sleep_score_delta", "sleep_algorithm_version", "time_in_bed",
-    "total_sleep_duration", "type",
+    "id",
+    "average_breath",
+    "average_heart_rate",
+    "average_hrv",
+    "awake_time",
+    "bedtime_end",
+    "bedtime_start",
+    "day",
+    "deep_sleep_duration",
+    "efficiency",
+    "heart_rate",
+    "hrv",
+    "latency",
+    "light_sleep_duration",
+    "low_battery_alert",
+    "lowest_heart_rate",
+    "movement_30_sec",
+    "period",
+    "readiness",
+    "readiness_score_delta",
+    "rem_sleep_duration",
+    "restless_periods",
+    "sleep_phase_5_min",
+    "sleep_score_delta",
+    "sleep_algorithm_version",
+    "time_in_bed",
+    "total_sleep_duration",
+    "type",
 )
 PHASE_DIGIT = {"deep": "1", "light": "2", "rem": "3", "awake": "4"}
 
@@ -808,13 +1048,23 @@ def _series_cell(start: int, values: list[float | None], tz: ZoneInfo) -> str:
     return f'{{"interval": 300.0, "items": [{items}], "timestamp": "{_iso(start, tz)}"}}'
 
 
-def _oura_period(a: StudyAthlete, runs: tuple[tuple[str, int, int], ...], hr: list[int | None],
-                 hrv: list[float | None], kind: str, period: int, night: date, rid: str,
-                 rng: random.Random, quoted: bool) -> str:
+def _oura_period(
+    a: StudyAthlete,
+    runs: tuple[tuple[str, int, int], ...],
+    hr: list[int | None],
+    hrv: list[float | None],
+    kind: str,
+    period: int,
+    night: date,
+    rid: str,
+    rng: random.Random,
+    quoted: bool,
+) -> str:
     tz = a.tz
     start, end = runs[0][1], runs[-1][2]
-    secs = {s: sum(e - b for st, b, e in runs if st == s) for s in ("deep", "light", "rem",
-                                                                     "awake")}
+    secs = {
+        s: sum(e - b for st, b, e in runs if st == s) for s in ("deep", "light", "rem", "awake")
+    }
     phases = "".join(PHASE_DIGIT[st] * ((e - s) // STEP_S) for st, s, e in runs)
     hr_cell, hrv_cell = _series_cell(start, hr, tz), _series_cell(start, hrv, tz)
     if quoted:  # some rows have their JSON cells CSV-quoted with doubled quotes
@@ -836,8 +1086,9 @@ def _oura_period(a: StudyAthlete, runs: tuple[tuple[str, int, int], ...], hr: li
     return ";".join(cells)
 
 
-def oura(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random,
-         plant_unknown_csv: bool = False) -> None:
+def oura(
+    a: StudyAthlete, ex: Expect, out: Out, rng: random.Random, plant_unknown_csv: bool = False
+) -> None:
     """Oura's membership-hub export: `;`-separated, JSON series in cells."""
     tz = a.tz
     rows, daily, readiness = [], [], []
@@ -846,8 +1097,18 @@ def oura(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random,
         hrv = hrv_series(n)
         hr_items: list[int | None] = [None] + [b for _, b in hr[1:]]  # Oura leaves the first null
         hrv_items = [v for _, v in hrv]
-        row = _oura_period(a, n.runs, hr_items, hrv_items, "long_sleep", 0, n.night,
-                           f"{a.uid:x}-{n.index:04d}", rng, quoted=False)
+        row = _oura_period(
+            a,
+            n.runs,
+            hr_items,
+            hrv_items,
+            "long_sleep",
+            0,
+            n.night,
+            f"{a.uid:x}-{n.index:04d}",
+            rng,
+            quoted=False,
+        )
         cells = row.split(";")
         cells[OURA_SLEEPMODEL.index("average_hrv")] = str(n.hrv_ms)
         rows.append(";".join(cells))
@@ -857,12 +1118,26 @@ def oura(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random,
             nap_len = (n.nap[-1][2] - n.nap[0][1]) // STEP_S
             nap_hr = [None] + [n.resting_hr + 8 + rng.randint(0, 4) for _ in range(nap_len - 1)]
             nap_hrv = [float(n.hrv_ms - 6 + 2 * rng.randint(0, 3)) for _ in range(nap_len)]
-            rows.append(_oura_period(a, n.nap, nap_hr, nap_hrv, "late_nap", 1, n.night,
-                                     f"{a.uid:x}-{n.index:04d}n", rng, quoted=True))
+            rows.append(
+                _oura_period(
+                    a,
+                    n.nap,
+                    nap_hr,
+                    nap_hrv,
+                    "late_nap",
+                    1,
+                    n.night,
+                    f"{a.uid:x}-{n.index:04d}n",
+                    rng,
+                    quoted=True,
+                )
+            )
         if n.index % 11 == 3:  # a period the ring deleted (too short): zeros, not a night
             t0 = n.out_of_bed + 2 * HOUR
-            rows.append(f"{a.uid:x}-{n.index:04d}d;0;0;0;0;{_iso(t0 + 1800, tz)};{_iso(t0, tz)};"
-                        f"{n.night};0;0;;;0;0;false;0;;2;;0;0;0;;0;v2;1800;0;deleted")
+            rows.append(
+                f"{a.uid:x}-{n.index:04d}d;0;0;0;0;{_iso(t0 + 1800, tz)};{_iso(t0, tz)};"
+                f"{n.night};0;0;;;0;0;false;0;;2;;0;0;0;;0;v2;1800;0;deleted"
+            )
         ex.add(n.night, "stages", n.sleep_hours, "oura_sleepmodel")
         ex.add(n.night, "sleep_hr_30min", n.resting_hr, "oura_sleepmodel")
         ex.add(n.night, "device_5min", n.hrv_ms, "oura_sleepmodel")
@@ -870,40 +1145,89 @@ def oura(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random,
         ex.add(n.night, "dev_resting_hr", lowest, "oura_sleepmodel")
         ex.add(n.night, "dev_hrv_rmssd_ms", n.hrv_ms, "oura_sleepmodel")
         stamp = f"{n.night}T00:00:00.000{_fmt_offset(_offset_s(n.wake, tz))}"
-        daily.append(f'{a.uid:x}s{n.index};{{"deep_sleep": {rng.randint(50, 99)}, "efficiency": '
-                     f'{rng.randint(70, 99)}, "total_sleep": {rng.randint(50, 99)}}};{n.night};'
-                     f"{rng.randint(55, 95)};{stamp}")
-        readiness.append(f'{a.uid:x}r{n.index};{{"hrv_balance": {rng.randint(40, 99)}, '
-                         f'"resting_heart_rate": {rng.randint(40, 99)}}};{n.night};'
-                         f"{rng.randint(50, 95)};{rng.uniform(-0.6, 0.6):.2f}".replace(".", ",")
-                         + f";{rng.uniform(-0.3, 0.3):.2f}".replace(".", ",") + f";{stamp}")
-    out.file(a, "oura/sleepmodel.csv",
-             (";".join(OURA_SLEEPMODEL) + "\n" + "\n".join(rows) + "\n").encode(),
-             "oura_sleepmodel")
-    out.file(a, "oura/dailysleep.csv",
-             ("id;contributors;day;score;timestamp\n" + "\n".join(daily) + "\n").encode(),
-             "oura_dailysleep")
-    out.file(a, "oura/dailyreadiness.csv",
-             ("id;contributors;day;score;temperature_deviation;temperature_trend_deviation;"
-              "timestamp\n" + "\n".join(readiness) + "\n").encode(), "oura_readiness")
+        daily.append(
+            f'{a.uid:x}s{n.index};{{"deep_sleep": {rng.randint(50, 99)}, "efficiency": '
+            f'{rng.randint(70, 99)}, "total_sleep": {rng.randint(50, 99)}}};{n.night};'
+            f"{rng.randint(55, 95)};{stamp}"
+        )
+        readiness.append(
+            f'{a.uid:x}r{n.index};{{"hrv_balance": {rng.randint(40, 99)}, '
+            f'"resting_heart_rate": {rng.randint(40, 99)}}};{n.night};'
+            f"{rng.randint(50, 95)};{rng.uniform(-0.6, 0.6):.2f}".replace(".", ",")
+            + f";{rng.uniform(-0.3, 0.3):.2f}".replace(".", ",")
+            + f";{stamp}"
+        )
+    out.file(
+        a,
+        "oura/sleepmodel.csv",
+        (";".join(OURA_SLEEPMODEL) + "\n" + "\n".join(rows) + "\n").encode(),
+        "oura_sleepmodel",
+    )
+    out.file(
+        a,
+        "oura/dailysleep.csv",
+        ("id;contributors;day;score;timestamp\n" + "\n".join(daily) + "\n").encode(),
+        "oura_dailysleep",
+    )
+    out.file(
+        a,
+        "oura/dailyreadiness.csv",
+        (
+            "id;contributors;day;score;temperature_deviation;temperature_trend_deviation;"
+            "timestamp\n" + "\n".join(readiness) + "\n"
+        ).encode(),
+        "oura_readiness",
+    )
     if plant_unknown_csv:  # a file of the export herstel does not read
-        activity = [f"{a.uid:x}a{i};{rng.randint(200, 900)};{{}};{a.start + timedelta(days=i)};"
-                    f"{rng.randint(2000, 12000)};{rng.randint(50, 99)};{rng.randint(2000, 16000)}"
-                    for i in range(a.days)]
-        out.file(a, "oura/dailyactivity.csv",
-                 ("id;active_calories;contributors;day;equivalent_walking_distance;score;steps\n"
-                  + "\n".join(activity) + "\n").encode(), None, "quarantined",
-                 "unrecognised format")
+        activity = [
+            f"{a.uid:x}a{i};{rng.randint(200, 900)};{{}};{a.start + timedelta(days=i)};"
+            f"{rng.randint(2000, 12000)};{rng.randint(50, 99)};{rng.randint(2000, 16000)}"
+            for i in range(a.days)
+        ]
+        out.file(
+            a,
+            "oura/dailyactivity.csv",
+            (
+                "id;active_calories;contributors;day;equivalent_walking_distance;score;steps\n"
+                + "\n".join(activity)
+                + "\n"
+            ).encode(),
+            None,
+            "quarantined",
+            "unrecognised format",
+        )
 
 
 OURA_TRENDS = (
-    "date", "Sleep Score", "Total Sleep Score", "REM Sleep Score", "Deep Sleep Score",
-    "Sleep Efficiency Score", "Restfulness Score", "Sleep Latency Score", "Sleep Timing Score",
-    "Total Bedtime", "Total Sleep Time", "Awake Time", "REM Sleep Time", "Light Sleep Time",
-    "Deep Sleep Time", "Restless Sleep", "Sleep Efficiency", "Sleep Latency", "Sleep Timing",
-    "Sleep Timing", "Bedtime Start", "Bedtime End", "Average Resting Heart Rate",
-    "Lowest Resting Heart Rate", "Average HRV", "Temperature Deviation (°C)",
-    "Respiratory Rate", "Activity Score", "Readiness Score",
+    "date",
+    "Sleep Score",
+    "Total Sleep Score",
+    "REM Sleep Score",
+    "Deep Sleep Score",
+    "Sleep Efficiency Score",
+    "Restfulness Score",
+    "Sleep Latency Score",
+    "Sleep Timing Score",
+    "Total Bedtime",
+    "Total Sleep Time",
+    "Awake Time",
+    "REM Sleep Time",
+    "Light Sleep Time",
+    "Deep Sleep Time",
+    "Restless Sleep",
+    "Sleep Efficiency",
+    "Sleep Latency",
+    "Sleep Timing",
+    "Sleep Timing",
+    "Bedtime Start",
+    "Bedtime End",
+    "Average Resting Heart Rate",
+    "Lowest Resting Heart Rate",
+    "Average HRV",
+    "Temperature Deviation (°C)",
+    "Respiratory Rate",
+    "Activity Score",
+    "Readiness Score",
 )
 
 
@@ -931,8 +1255,9 @@ def oura_trends(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> No
         ex.add(day, "dev_resting_hr", n.resting_hr, "oura_trends")
         ex.add(day, "dev_hrv_rmssd_ms", n.hrv_ms, "oura_trends")
     last = a.start + timedelta(days=a.days - 1)
-    out.file(a, f"oura_{a.start}_{last}_trends.csv", _csv(OURA_TRENDS, rows).encode(),
-             "oura_trends")
+    out.file(
+        a, f"oura_{a.start}_{last}_trends.csv", _csv(OURA_TRENDS, rows).encode(), "oura_trends"
+    )
 
 
 # --------------------------------------------------------------------------- Fitbit
@@ -946,20 +1271,26 @@ def _fitbit_log(a: StudyAthlete, n: Night, rng: random.Random) -> tuple[dict, in
     """The main-sleep log of a night and the seconds of its short wake bouts (`shortData`)."""
     tz = a.tz
     level = {"awake": "wake", "light": "light", "deep": "deep", "rem": "rem"}
-    data = [{"dateTime": _fitbit_time(s, tz), "level": level[st], "seconds": e - s}
-            for st, s, e in n.runs]
+    data = [
+        {"dateTime": _fitbit_time(s, tz), "level": level[st], "seconds": e - s}
+        for st, s, e in n.runs
+    ]
     # wake bouts under 3 min, reported apart: 30 s in the first two long light runs
     lights = [s for st, s, e in n.runs if st == "light" and e - s >= 15 * MINUTE][:2]
-    short = [{"dateTime": _fitbit_time(s + 5 * MINUTE, tz), "level": "wake", "seconds": 30}
-             for s in lights]
+    short = [
+        {"dateTime": _fitbit_time(s + 5 * MINUTE, tz), "level": "wake", "seconds": 30}
+        for s in lights
+    ]
     short_s = 30 * len(short)
     st = _stage_seconds(n)
     summary = {
         "deep": {"count": 3, "minutes": st["deep"] // 60, "thirtyDayAvgMinutes": 80},
-        "wake": {"count": 4, "minutes": (st["awake"] + short_s) // 60,
-                 "thirtyDayAvgMinutes": 50},
-        "light": {"count": 20, "minutes": (st["light"] - short_s) // 60,
-                  "thirtyDayAvgMinutes": 230},
+        "wake": {"count": 4, "minutes": (st["awake"] + short_s) // 60, "thirtyDayAvgMinutes": 50},
+        "light": {
+            "count": 20,
+            "minutes": (st["light"] - short_s) // 60,
+            "thirtyDayAvgMinutes": 230,
+        },
         "rem": {"count": 5, "minutes": st["rem"] // 60, "thirtyDayAvgMinutes": 90},
     }
     log = {
@@ -1007,8 +1338,12 @@ def fitbit(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
             n = nights.get(day)
             stamp = day.strftime("%m/%d/%y")
             if n is None:
-                resting.append({"dateTime": f"{stamp} 00:00:00",
-                                "value": {"date": stamp, "value": 0.0, "error": 0.0}})
+                resting.append(
+                    {
+                        "dateTime": f"{stamp} 00:00:00",
+                        "value": {"date": stamp, "value": 0.0, "error": 0.0},
+                    }
+                )
                 continue
             log, short_s = _fitbit_log(a, n, rng)
             logs.append(log)
@@ -1019,24 +1354,45 @@ def fitbit(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
             ex.add(day, "dev_sleep_hours", log["minutesAsleep"] / 60, "fitbit_sleep_json")
             no_estimate = n.index % 19 == 4
             bpm = 0.0 if no_estimate else n.resting_hr + rng.uniform(-0.5, 0.5)
-            resting.append({"dateTime": f"{stamp} 00:00:00",
-                            "value": {"date": stamp, "value": bpm,
-                                      "error": 0.0 if no_estimate else rng.uniform(3, 9)}})
+            resting.append(
+                {
+                    "dateTime": f"{stamp} 00:00:00",
+                    "value": {
+                        "date": stamp,
+                        "value": bpm,
+                        "error": 0.0 if no_estimate else rng.uniform(3, 9),
+                    },
+                }
+            )
             if not no_estimate:
                 ex.add(day, "dev_resting_hr", bpm, "fitbit_resting_hr_json")
             rmssd = round(n.hrv_ms + rng.uniform(-2, 2), 3)
-            hrv_rows.append([f"{day}T00:00:00", f"{rmssd:.3f}", f"{n.resting_hr + 1.5:.3f}",
-                             f"{rng.uniform(2.2, 2.6):.3f}"])
+            hrv_rows.append(
+                [
+                    f"{day}T00:00:00",
+                    f"{rmssd:.3f}",
+                    f"{n.resting_hr + 1.5:.3f}",
+                    f"{rng.uniform(2.2, 2.6):.3f}",
+                ]
+            )
             ex.add(day, "dev_hrv_rmssd_ms", float(f"{rmssd:.3f}"), "fitbit_hrv_summary_csv")
         logs.reverse()  # Fitbit lists the newest log first
-        out.file(a, f"{gdata}/sleep-{first}.json", _json(logs, 2).replace(b'": ', b'" : '),
-                 "fitbit_sleep_json")
-        out.file(a, f"{gdata}/resting_heart_rate-{first}.json", _json(resting),
-                 "fitbit_resting_hr_json")
+        out.file(
+            a,
+            f"{gdata}/sleep-{first}.json",
+            _json(logs, 2).replace(b'": ', b'" : '),
+            "fitbit_sleep_json",
+        )
+        out.file(
+            a, f"{gdata}/resting_heart_rate-{first}.json", _json(resting), "fitbit_resting_hr_json"
+        )
         name = f"Daily Heart Rate Variability Summary - {first:%Y-%m}-({first:%d}).csv"
-        out.file(a, f"{hrv_dir}/{name}",
-                 _csv(("timestamp", "rmssd", "nremhr", "entropy"), hrv_rows).encode(),
-                 "fitbit_hrv_summary_csv")
+        out.file(
+            a,
+            f"{hrv_dir}/{name}",
+            _csv(("timestamp", "rmssd", "nremhr", "entropy"), hrv_rows).encode(),
+            "fitbit_hrv_summary_csv",
+        )
 
 
 # --------------------------------------------------------------------------- Apple Health
@@ -1070,20 +1426,28 @@ HKQ = "HKQuantityTypeIdentifier"
 HK_SLEEP = "HKCategoryTypeIdentifierSleepAnalysis"
 HK_SLEEP_VALUE = "HKCategoryValueSleepAnalysis"
 #: iOS 16+ stage values; before it only InBed and Asleep were written.
-APPLE_STAGES = {"light": "AsleepCore", "deep": "AsleepDeep", "rem": "AsleepREM",
-                "awake": "Awake"}
+APPLE_STAGES = {"light": "AsleepCore", "deep": "AsleepDeep", "rem": "AsleepREM", "awake": "Awake"}
 
 
 def _apple_date(ts: int, tz: ZoneInfo) -> str:
     return _naive(ts, tz) + " " + _fmt_offset(_offset_s(ts, tz), colon=False)
 
 
-def _record(kind: str, start: int, end: int, value: str, unit: str, tz: ZoneInfo,
-            source: str = "Apple Watch") -> str:
+def _record(
+    kind: str,
+    start: int,
+    end: int,
+    value: str,
+    unit: str,
+    tz: ZoneInfo,
+    source: str = "Apple Watch",
+) -> str:
     s, e = _apple_date(start, tz), _apple_date(end, tz)
     unit_attr = f' unit="{unit}"' if unit else ""
-    return (f' <Record type="{kind}" sourceName="{source}" sourceVersion="10.1"{unit_attr} '
-            f'creationDate="{e}" startDate="{s}" endDate="{e}" value="{value}"/>')
+    return (
+        f' <Record type="{kind}" sourceName="{source}" sourceVersion="10.1"{unit_attr} '
+        f'creationDate="{e}" startDate="{s}" endDate="{e}" value="{value}"/>'
+    )
 
 
 def apple_health(a: StudyAthlete, ex: Expect, rng: random.Random) -> bytes:
@@ -1096,27 +1460,43 @@ def apple_health(a: StudyAthlete, ex: Expect, rng: random.Random) -> bytes:
         series = sleep_hr_series(n, rng)
         for t, bpm in series:
             hr.append(_record(f"{HKQ}HeartRate", t, t, str(bpm), "count/min", tz))
-        day_end = _at(n.night, 21 * 60, tz)
+        day_end = local_to_unix(n.night, 21 * 60, tz)
         for t in range(n.out_of_bed + 20 * MINUTE, day_end, 20 * MINUTE):
-            hr.append(_record(f"{HKQ}HeartRate", t, t, str(rng.randint(62, 96)), "count/min",
-                              tz))
-        resting.append(_record(f"{HKQ}RestingHeartRate", _at(n.night, 4, tz),
-                               _at(n.night, 23 * 60 + 58, tz), str(n.resting_hr + 1),
-                               "count/min", tz))
+            hr.append(_record(f"{HKQ}HeartRate", t, t, str(rng.randint(62, 96)), "count/min", tz))
+        resting.append(
+            _record(
+                f"{HKQ}RestingHeartRate",
+                local_to_unix(n.night, 4, tz),
+                local_to_unix(n.night, 23 * 60 + 58, tz),
+                str(n.resting_hr + 1),
+                "count/min",
+                tz,
+            )
+        )
         for minutes in (2 * 60 + 30, 10 * 60, 15 * 60 + 30):  # SDNN: spot readings, not RMSSD
-            t = _at(n.night, minutes, tz)
-            sdnn.append(_record(f"{HKQ}HeartRateVariabilitySDNN", t, t + 60,
-                                f"{n.hrv_ms * 0.7 + rng.uniform(-6, 6):.3f}", "ms", tz))
-        sleep.append(_record(HK_SLEEP, n.bedtime, n.out_of_bed, f"{HK_SLEEP_VALUE}InBed", "",
-                             tz, "iPhone"))
+            t = local_to_unix(n.night, minutes, tz)
+            sdnn.append(
+                _record(
+                    f"{HKQ}HeartRateVariabilitySDNN",
+                    t,
+                    t + 60,
+                    f"{n.hrv_ms * 0.7 + rng.uniform(-6, 6):.3f}",
+                    "ms",
+                    tz,
+                )
+            )
+        sleep.append(
+            _record(HK_SLEEP, n.bedtime, n.out_of_bed, f"{HK_SLEEP_VALUE}InBed", "", tz, "iPhone")
+        )
         if n.index < new_kinds_from:  # before iOS 16: asleep stretches only, gaps unrecorded
             stretch: list[int] = []
             for st, s, e in (*n.runs, ("awake", n.out_of_bed, n.out_of_bed)):
                 if st in ASLEEP:
                     stretch = [stretch[0] if stretch else s, e]
                 elif stretch:
-                    sleep.append(_record(HK_SLEEP, stretch[0], stretch[1],
-                                         f"{HK_SLEEP_VALUE}Asleep", "", tz))
+                    sleep.append(
+                        _record(HK_SLEEP, stretch[0], stretch[1], f"{HK_SLEEP_VALUE}Asleep", "", tz)
+                    )
                     stretch = []
             nap_value = f"{HK_SLEEP_VALUE}Asleep"
         else:
@@ -1134,27 +1514,45 @@ def apple_health(a: StudyAthlete, ex: Expect, rng: random.Random) -> bytes:
     for k, w in enumerate(a.workouts):
         s, e = _apple_date(w.start, tz), _apple_date(w.start + w.duration_s, tz)
         old = k % 2 == 0
-        dist_attr = (f' totalDistance="{w.distance_m / 1000:.3f}" totalDistanceUnit="km"'
-                     if old and w.distance_m else "")
-        stats = [f'  <WorkoutStatistics type="{HKQ}HeartRate" startDate="{s}" endDate="{e}" '
-                 f'average="{w.avg_hr}" minimum="{w.avg_hr - 30}" maximum="{w.max_hr}" '
-                 f'unit="count/min"/>']
+        dist_attr = (
+            f' totalDistance="{w.distance_m / 1000:.3f}" totalDistanceUnit="km"'
+            if old and w.distance_m
+            else ""
+        )
+        stats = [
+            f'  <WorkoutStatistics type="{HKQ}HeartRate" startDate="{s}" endDate="{e}" '
+            f'average="{w.avg_hr}" minimum="{w.avg_hr - 30}" maximum="{w.max_hr}" '
+            f'unit="count/min"/>'
+        ]
         if not old and w.distance_m:
             kind = "DistanceCycling" if w.kind == "ride" else "DistanceWalkingRunning"
-            stats.append(f'  <WorkoutStatistics type="{HKQ}{kind}" startDate="{s}" endDate="{e}" '
-                         f'sum="{w.distance_m / 1000:.3f}" unit="km"/>')
+            stats.append(
+                f'  <WorkoutStatistics type="{HKQ}{kind}" startDate="{s}" endDate="{e}" '
+                f'sum="{w.distance_m / 1000:.3f}" unit="km"/>'
+            )
         workouts.append(
             f' <Workout workoutActivityType="HKWorkoutActivityType{types[w.kind]}" '
             f'duration="{w.duration_s / 60:g}" durationUnit="min"{dist_attr} '
             f'sourceName="Apple Watch" sourceVersion="10.1" creationDate="{e}" startDate="{s}" '
             f'endDate="{e}">\n  <MetadataEntry key="HKTimeZone" value="{a.time_zone}"/>\n'
-            + "\n".join(stats) + "\n </Workout>")
-    export_date = _apple_date(_at(a.start + timedelta(days=a.days), 9 * 60, tz), tz)
-    body = ['<HealthData locale="en_GB">', f' <ExportDate value="{export_date}"/>',
-            f' <Me HKCharacteristicTypeIdentifierDateOfBirth="{a.birth_year}-05-01" '
-            f'HKCharacteristicTypeIdentifierBiologicalSex="HKBiologicalSex'
-            f'{"Female" if a.sex == "F" else "Male"}"/>',
-            *hr, *resting, *sdnn, *sleep, *workouts, "</HealthData>", ""]
+            + "\n".join(stats)
+            + "\n </Workout>"
+        )
+    export_date = _apple_date(local_to_unix(a.start + timedelta(days=a.days), 9 * 60, tz), tz)
+    body = [
+        '<HealthData locale="en_GB">',
+        f' <ExportDate value="{export_date}"/>',
+        f' <Me HKCharacteristicTypeIdentifierDateOfBirth="{a.birth_year}-05-01" '
+        f'HKCharacteristicTypeIdentifierBiologicalSex="HKBiologicalSex'
+        f'{"Female" if a.sex == "F" else "Male"}"/>',
+        *hr,
+        *resting,
+        *sdnn,
+        *sleep,
+        *workouts,
+        "</HealthData>",
+        "",
+    ]
     return (APPLE_PROLOG + "\n".join(body)).encode()
 
 
@@ -1169,18 +1567,24 @@ def apple_routes(a: StudyAthlete, rng: random.Random) -> list[Member]:
         for k in range(0, w.duration_s + 1, 60):
             when = datetime.fromtimestamp(w.start + k, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             lat, lon = 52.358 + 0.0004 * math.sin(k / 600), 4.8686 + 0.0006 * math.cos(k / 600)
-            points.append(f'   <trkpt lon="{lon:.6f}" lat="{lat:.6f}"><ele>{rng.uniform(0, 5):.1f}'
-                          f"</ele><time>{when}</time><extensions><speed>"
-                          f"{w.distance_m / w.duration_s:.2f}</speed><hAcc>3.0</hAcc>"
-                          "</extensions></trkpt>")
+            points.append(
+                f'   <trkpt lon="{lon:.6f}" lat="{lat:.6f}"><ele>{rng.uniform(0, 5):.1f}'
+                f"</ele><time>{when}</time><extensions><speed>"
+                f"{w.distance_m / w.duration_s:.2f}</speed><hAcc>3.0</hAcc>"
+                "</extensions></trkpt>"
+            )
         local = _local(w.start, a.tz)
         stamp = local.strftime("%Y-%m-%d_%I.%M%p").lower().replace("_0", "_")
-        gpx = ('<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="Apple Health '
-               'Export" xmlns="http://www.topografix.com/GPX/1/1">\n <trk><name>Route '
-               f"{local:%Y-%m-%d %H:%M}</name><trkseg>\n" + "\n".join(points)
-               + "\n </trkseg></trk>\n</gpx>\n")
-        members.append(Member(f"apple_health_export/workout-routes/route_{stamp}.gpx",
-                              gpx.encode(), "gpx"))
+        gpx = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="Apple Health '
+            'Export" xmlns="http://www.topografix.com/GPX/1/1">\n <trk><name>Route '
+            f"{local:%Y-%m-%d %H:%M}</name><trkseg>\n"
+            + "\n".join(points)
+            + "\n </trkseg></trk>\n</gpx>\n"
+        )
+        members.append(
+            Member(f"apple_health_export/workout-routes/route_{stamp}.gpx", gpx.encode(), "gpx")
+        )
     return members
 
 
@@ -1190,8 +1594,12 @@ def apple_routes(a: StudyAthlete, rng: random.Random) -> list[Member]:
 def polar(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
     """Polar Flow export JSON: sleep results (hypnogram), PPI on some nights, sessions."""
     tz, nights = a.tz, a.by_date()
-    states = {"deep": ["NONREM3"], "rem": ["REM"], "awake": ["WAKE"],
-              "light": ["NONREM2", "NONREM1"]}
+    states = {
+        "deep": ["NONREM3"],
+        "rem": ["REM"],
+        "awake": ["WAKE"],
+        "light": ["NONREM2", "NONREM1"],
+    }
     for first, last in _chunks(a.start, a.days, 30):
         records = []
         for i in range((last - first).days + 1):
@@ -1199,9 +1607,13 @@ def polar(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
             if n is None:
                 continue
             st = _stage_seconds(n)
-            changes = [{"offsetFromStart": _iso_duration(s - n.bedtime),
-                        "state": states[stage][k % len(states[stage])]}
-                       for k, (stage, s, _) in enumerate(n.runs)]
+            changes = [
+                {
+                    "offsetFromStart": _iso_duration(s - n.bedtime),
+                    "state": states[stage][k % len(states[stage])],
+                }
+                for k, (stage, s, _) in enumerate(n.runs)
+            ]
             records.append({
                 "night": n.night.isoformat(),
                 "evaluation": {
@@ -1246,8 +1658,12 @@ def polar(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
                                          "max": w.max_hr}}],
         }  # fmt: skip
         day = _local(w.start, tz).date()
-        out.file(a, f"polar/training-session-{day}-{k:04d}.json", _json(session, 2),
-                 "polar_training_session_json")
+        out.file(
+            a,
+            f"polar/training-session-{day}-{k:04d}.json",
+            _json(session, 2),
+            "polar_training_session_json",
+        )
 
 
 def _ppi(a: StudyAthlete, n: Night, rng: random.Random) -> bytes:
@@ -1279,15 +1695,32 @@ def _ppi(a: StudyAthlete, n: Night, rng: random.Random) -> bytes:
             "pulseLength": rr, "errorEstimate": rng.randint(5, 15), "blocker": blocked,
             "skinContact": True,
         })  # fmt: skip
-    doc = [{"date": d, "devicePpiSamplesList": [{"deviceId": f"{a.uid:08X}"[-8:],
-                                                 "ppiSamples": s}]}
-           for d, s in sorted(by_day.items())]
+    doc = [
+        {"date": d, "devicePpiSamplesList": [{"deviceId": f"{a.uid:08X}"[-8:], "ppiSamples": s}]}
+        for d, s in sorted(by_day.items())
+    ]
     return _json(doc)
 
 
-HRV4T_HEADER = ("date", "timestamp_measurement", "HR", "AVNN", "SDNN", "rMSSD", "pNN50", "LF",
-                "HF", "HRV4T_Recovery_Points", "sleep_time", "sleep_quality", "mental_energy",
-                "muscle_soreness", "fatigue", "training", "trainingRPE")
+HRV4T_HEADER = (
+    "date",
+    "timestamp_measurement",
+    "HR",
+    "AVNN",
+    "SDNN",
+    "rMSSD",
+    "pNN50",
+    "LF",
+    "HF",
+    "HRV4T_Recovery_Points",
+    "sleep_time",
+    "sleep_quality",
+    "mental_energy",
+    "muscle_soreness",
+    "fatigue",
+    "training",
+    "trainingRPE",
+)
 
 
 def hrv4training(a: StudyAthlete, ex: Expect, rng: random.Random, european: bool) -> bytes:
@@ -1297,12 +1730,25 @@ def hrv4training(a: StudyAthlete, ex: Expect, rng: random.Random, european: bool
     for k, r in enumerate(morning_readings(a, rng)):
         avnn = round(60000 / r.hr, 1)
         values = ["-", "-"] if r.failed else [str(r.hr), f"{r.rmssd:.1f}"]
-        row = [r.day.isoformat(), _naive(r.ts, tz), values[0], f"{avnn:.1f}",
-               f"{r.rmssd * 0.8:.1f}", values[1], f"{rng.uniform(10, 50):.1f}",
-               f"{rng.uniform(500, 2000):.1f}", f"{rng.uniform(500, 2000):.1f}",
-               f"{rng.uniform(5, 9):.1f}", f"{rng.uniform(6, 9):.1f}", str(rng.randint(3, 9)),
-               str(rng.randint(3, 9)), str(rng.randint(1, 6)), str(rng.randint(1, 6)),
-               rng.choice(("Run", "Bike", "Rest", "Strength")), str(rng.randint(1, 9))]
+        row = [
+            r.day.isoformat(),
+            _naive(r.ts, tz),
+            values[0],
+            f"{avnn:.1f}",
+            f"{r.rmssd * 0.8:.1f}",
+            values[1],
+            f"{rng.uniform(10, 50):.1f}",
+            f"{rng.uniform(500, 2000):.1f}",
+            f"{rng.uniform(500, 2000):.1f}",
+            f"{rng.uniform(5, 9):.1f}",
+            f"{rng.uniform(6, 9):.1f}",
+            str(rng.randint(3, 9)),
+            str(rng.randint(3, 9)),
+            str(rng.randint(1, 6)),
+            str(rng.randint(1, 6)),
+            rng.choice(("Run", "Bike", "Rest", "Strength")),
+            str(rng.randint(1, 9)),
+        ]
         if k % 13 == 5:
             row = row[:6]  # ragged: the app left the trailing cells out
         rows.append(row)
@@ -1310,23 +1756,57 @@ def hrv4training(a: StudyAthlete, ex: Expect, rng: random.Random, european: bool
             ex.add(r.day, "dev_resting_hr", r.hr, "hrv4training_csv")
             ex.add(r.day, "dev_hrv_rmssd_ms", r.rmssd, "hrv4training_csv")
             if k % 9 == 4:  # an evening retake: later that day, never the morning value
-                retake = _at(r.day, 18 * 60 + 30, tz)
-                rows.append([r.day.isoformat(), _naive(retake, tz), str(r.hr + 12),
-                             f"{avnn - 150:.1f}", "40.0", f"{r.rmssd * 0.6:.1f}", "12.0",
-                             "800.0", "600.0", "6.0", "-", "-", "-", "-", "-", "-", "-"])
+                retake = local_to_unix(r.day, 18 * 60 + 30, tz)
+                rows.append(
+                    [
+                        r.day.isoformat(),
+                        _naive(retake, tz),
+                        str(r.hr + 12),
+                        f"{avnn - 150:.1f}",
+                        "40.0",
+                        f"{r.rmssd * 0.6:.1f}",
+                        "12.0",
+                        "800.0",
+                        "600.0",
+                        "6.0",
+                        "-",
+                        "-",
+                        "-",
+                        "-",
+                        "-",
+                        "-",
+                        "-",
+                    ]
+                )
     if not european:
         return _csv(HRV4T_HEADER, rows).encode()
     # a European phone: BOM, `;`, decimal commas, no timestamp column, CRLF
     keep = [0, 2, 3, 4, 5, 6, 7, 8, 9]
-    eu = [[row[i].replace(".", ",") if i else row[i] for i in keep if i < len(row)]
-          for row in rows]
+    eu = [[row[i].replace(".", ",") if i else row[i] for i in keep if i < len(row)] for row in rows]
     return ("\ufeff" + _csv([HRV4T_HEADER[i] for i in keep], eu, ";", "\r\n")).encode()
 
 
-ELITE_HEADER = ("Date Time Start", "Date Time End", "Reading Type", "Position", "Tags", "Notes",
-                "HRV", "Morning Readiness", "HR", "HRV CV", "ln(RMSSD)", "RMSSD", "NN50",
-                "PNN50", "SDNN", "Low Frequency Power", "High Frequency Power", "LF/HF Ratio",
-                "Total Power")
+ELITE_HEADER = (
+    "Date Time Start",
+    "Date Time End",
+    "Reading Type",
+    "Position",
+    "Tags",
+    "Notes",
+    "HRV",
+    "Morning Readiness",
+    "HR",
+    "HRV CV",
+    "ln(RMSSD)",
+    "RMSSD",
+    "NN50",
+    "PNN50",
+    "SDNN",
+    "Low Frequency Power",
+    "High Frequency Power",
+    "LF/HF Ratio",
+    "Total Power",
+)
 
 
 def elite_hrv(a: StudyAthlete, ex: Expect, rng: random.Random) -> bytes:
@@ -1337,33 +1817,63 @@ def elite_hrv(a: StudyAthlete, ex: Expect, rng: random.Random) -> bytes:
 
     def reading(ts: int, kind: str, hr: int, rmssd: float, tags: str = "") -> list[str]:
         ln = math.log(rmssd)
-        return [_naive(ts, tz), _naive(ts + 150, tz), kind, "Lying Down" if "Morning" in kind
-                else "Sitting", tags, "", str(round(ln * 15.385)), str(rng.randint(3, 9)),
-                str(hr), f"{rng.uniform(3, 7):.1f}", f"{ln:.2f}", f"{rmssd:.1f}",
-                str(rng.randint(5, 60)), f"{rng.uniform(5, 40):.1f}", f"{rmssd * 0.9:.1f}",
-                "900", "1500", "0.6", "2600"]
+        return [
+            _naive(ts, tz),
+            _naive(ts + 150, tz),
+            kind,
+            "Lying Down" if "Morning" in kind else "Sitting",
+            tags,
+            "",
+            str(round(ln * 15.385)),
+            str(rng.randint(3, 9)),
+            str(hr),
+            f"{rng.uniform(3, 7):.1f}",
+            f"{ln:.2f}",
+            f"{rmssd:.1f}",
+            str(rng.randint(5, 60)),
+            f"{rng.uniform(5, 40):.1f}",
+            f"{rmssd * 0.9:.1f}",
+            "900",
+            "1500",
+            "0.6",
+            "2600",
+        ]
 
     for k, r in enumerate(morning_readings(a, rng)):
         if r.failed:
             continue
-        rows.append(reading(r.ts, "Morning Readiness", r.hr, r.rmssd,
-                            "sick, tired" if k % 17 == 3 else ""))
+        rows.append(
+            reading(r.ts, "Morning Readiness", r.hr, r.rmssd, "sick, tired" if k % 17 == 3 else "")
+        )
         ex.add(r.day, "dev_resting_hr", r.hr, "elite_hrv_csv")
         ex.add(r.day, "dev_hrv_rmssd_ms", r.rmssd, "elite_hrv_csv")
         if k % 6 == 2:  # an open reading at lunch: not the night's
-            rows.append(reading(_at(r.day, 12 * 60 + 30, tz), "Open Reading", r.hr + 20,
-                                round(r.rmssd * 0.5, 1)))
+            rows.append(
+                reading(
+                    local_to_unix(r.day, 12 * 60 + 30, tz),
+                    "Open Reading",
+                    r.hr + 20,
+                    round(r.rmssd * 0.5, 1),
+                )
+            )
         if k % 10 == 7:  # a second morning reading a few minutes later: the first counts
-            rows.append(reading(r.ts + 600, "Morning Readiness", r.hr + 3,
-                                round(r.rmssd * 0.9, 1)))
+            rows.append(reading(r.ts + 600, "Morning Readiness", r.hr + 3, round(r.rmssd * 0.9, 1)))
     return ("\ufeff" + _csv(ELITE_HEADER, rows)).encode()
 
 
 # --------------------------------------------------------------------------- Garmin FIT
 
 
-def _garmin_fit(athletes: list[StudyAthlete], study: Path, out: Out, days: int, seed: int,
-                start: date, rr: bool, workers: int | None) -> list[dict]:
+def _garmin_fit(
+    athletes: list[StudyAthlete],
+    study: Path,
+    out: Out,
+    days: int,
+    seed: int,
+    start: date,
+    rr: bool,
+    workers: int | None,
+) -> list[dict]:
     """Write the Garmin FIT athletes with sample_data.generate and move them in; returns
     their expected rows and fixes their athletes.csv facts (time zone etc.)."""
     from sample_data.athletes import athlete_specs
@@ -1375,8 +1885,16 @@ def _garmin_fit(athletes: list[StudyAthlete], study: Path, out: Out, days: int, 
     specs = athlete_specs(len(athletes))
     with tempfile.TemporaryDirectory(prefix="herstel-vendor-fit-") as tmp:
         gen_dir, exp_dir = Path(tmp) / "study", Path(tmp) / "expected"
-        generate(gen_dir, athletes=len(athletes), days=days, seed=seed, start=start, rr=rr,
-                 expected_dir=exp_dir, workers=workers)
+        generate(
+            gen_dir,
+            athletes=len(athletes),
+            days=days,
+            seed=seed,
+            start=start,
+            rr=rr,
+            expected_dir=exp_dir,
+            workers=workers,
+        )
         with (exp_dir / "expected_nights.csv").open(encoding="utf-8") as fh:
             planned = list(csv.DictReader(fh))
         for a, spec in zip(athletes, specs, strict=True):
@@ -1393,11 +1911,22 @@ def _garmin_fit(athletes: list[StudyAthlete], study: Path, out: Out, days: int, 
             for row in planned:
                 if row["athlete_id"] != spec.athlete_id:
                     continue
-                for metric, method in (("sleep_hours", "stages"),
-                                       ("resting_hr", "sleep_hr_30min"), ("hrv_ms", hrv_method)):
-                    rows.append({"athlete_id": a.athlete_id, "night": row["night"],
-                                 "metric": metric, "value": float(row[metric]), "method": method,
-                                 "source": "fit", "profile": a.profile})
+                for metric, method in (
+                    ("sleep_hours", "stages"),
+                    ("resting_hr", "sleep_hr_30min"),
+                    ("hrv_ms", hrv_method),
+                ):
+                    rows.append(
+                        {
+                            "athlete_id": a.athlete_id,
+                            "night": row["night"],
+                            "metric": metric,
+                            "value": float(row[metric]),
+                            "method": method,
+                            "source": "fit",
+                            "profile": a.profile,
+                        }
+                    )
     return rows
 
 
@@ -1405,8 +1934,10 @@ def _fit_specs(athletes: list[StudyAthlete]) -> dict[str, tuple[str, int, str, i
     """athletes.csv facts of the FIT athletes: they keep the generator's zones and profiles."""
     from sample_data.athletes import athlete_specs
 
-    return {a.athlete_id: (s.time_zone, s.birth_year, s.sex, s.hr_max)
-            for a, s in zip(athletes, athlete_specs(len(athletes)), strict=False)}
+    return {
+        a.athlete_id: (s.time_zone, s.birth_year, s.sex, s.hr_max)
+        for a, s in zip(athletes, athlete_specs(len(athletes)), strict=False)
+    }
 
 
 # --------------------------------------------------------------------------- planted files
@@ -1430,17 +1961,27 @@ def _plant(study: Path, out: Out, by_profile: dict[str, list[StudyAthlete]]) -> 
             row = next(r for r in out.rows if r["path"] == rel)
             row.update(status="partial", reason="truncated")
         day = a.start + timedelta(days=1)
-        broken = (b'<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="Strava">'
-                  b"<trk><name>Morning Run</name><type>running</type><trkseg>"
-                  b'<trkpt lat="52.1" lon="4.9"><time>' + f"{day}T06:10:00Z".encode()
-                  + b"</time></trkseg></trk></gpx>\n")
-        out.file(a, f"activities/{day}-07-10-00.gpx", broken, None, "quarantined",
-                 "malformed GPX XML")
+        broken = (
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="Strava">'
+            b"<trk><name>Morning Run</name><type>running</type><trkseg>"
+            b'<trkpt lat="52.1" lon="4.9"><time>'
+            + f"{day}T06:10:00Z".encode()
+            + b"</time></trkseg></trk></gpx>\n"
+        )
+        out.file(
+            a, f"activities/{day}-07-10-00.gpx", broken, None, "quarantined", "malformed GPX XML"
+        )
     if wh := by_profile.get("whoop"):
         a = wh[0]
         src = study / a.athlete_id / "whoop" / "physiological_cycles.csv"
-        out.file(a, "whoop (1)/physiological_cycles.csv", src.read_bytes(), None, "duplicate",
-                 "same content as")
+        out.file(
+            a,
+            "whoop (1)/physiological_cycles.csv",
+            src.read_bytes(),
+            None,
+            "duplicate",
+            "same content as",
+        )
 
 
 # --------------------------------------------------------------------------- study
@@ -1495,8 +2036,9 @@ def write_vendor_study(
     for a in plan.athletes:
         shutil.rmtree(study / a.athlete_id, ignore_errors=True)
     out = Out(study)
-    night_rows = _garmin_fit(groups.get("garmin_fit", []), study, out, days, seed, start, rr,
-                             workers)
+    night_rows = _garmin_fit(
+        groups.get("garmin_fit", []), study, out, days, seed, start, rr, workers
+    )
     fit_facts = _fit_specs(groups.get("garmin_fit", []))
     for a in plan.athletes:
         if a.profile == "garmin_fit":
@@ -1518,22 +2060,44 @@ def write_vendor_study(
             case "fitbit":
                 fitbit(a, ex, out, rng)
             case "apple_zip":
-                out.zip(a, "export.zip", [Member("apple_health_export/export.xml",
-                                                 apple_health(a, ex, rng), "apple_health_xml"),
-                                          *apple_routes(a, rng)])
+                out.zip(
+                    a,
+                    "export.zip",
+                    [
+                        Member(
+                            "apple_health_export/export.xml",
+                            apple_health(a, ex, rng),
+                            "apple_health_xml",
+                        ),
+                        *apple_routes(a, rng),
+                    ],
+                )
             case "apple_hrv4training":
-                out.file(a, "apple_health_export/export.xml", apple_health(a, ex, rng),
-                         "apple_health_xml")
+                out.file(
+                    a,
+                    "apple_health_export/export.xml",
+                    apple_health(a, ex, rng),
+                    "apple_health_xml",
+                )
                 ex.none_note.pop("hrv_ms", None)
-                out.file(a, "HRV4Training/hrv4training_export.csv",
-                         hrv4training(a, ex, rng, european=a.index % 2 == 1), "hrv4training_csv")
+                out.file(
+                    a,
+                    "HRV4Training/hrv4training_export.csv",
+                    hrv4training(a, ex, rng, european=a.index % 2 == 1),
+                    "hrv4training_csv",
+                )
             case "polar_elite_hrv":
                 polar(a, ex, out, rng)
-                out.file(a, "elite_hrv/elite_hrv_export.csv", elite_hrv(a, ex, rng),
-                         "elite_hrv_csv")
+                out.file(
+                    a, "elite_hrv/elite_hrv_export.csv", elite_hrv(a, ex, rng), "elite_hrv_csv"
+                )
             case "hrv4training":
-                out.file(a, "hrv4training_export.csv",
-                         hrv4training(a, ex, rng, european=a.index % 2 == 1), "hrv4training_csv")
+                out.file(
+                    a,
+                    "hrv4training_export.csv",
+                    hrv4training(a, ex, rng, european=a.index % 2 == 1),
+                    "hrv4training_csv",
+                )
             case "elite_hrv":
                 out.file(a, "elite_hrv_readings.csv", elite_hrv(a, ex, rng), "elite_hrv_csv")
         night_rows += _resolve(ex)
@@ -1545,15 +2109,18 @@ def write_vendor_study(
     ]
     (study / "athletes.csv").write_text(
         _csv(("athlete_id", "time_zone", "birth_year", "sex", "hr_max"), athletes_csv),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     nights_path = exp_dir / "expected_vendor_nights.csv"
     night_rows.sort(key=lambda r: (r["athlete_id"], str(r["night"]), METRICS.index(r["metric"])))
-    nights_path.write_text(_csv(NIGHT_COLUMNS, ([r[c] for c in NIGHT_COLUMNS]
-                                                for r in night_rows)), encoding="utf-8")
+    nights_path.write_text(
+        _csv(NIGHT_COLUMNS, ([r[c] for c in NIGHT_COLUMNS] for r in night_rows)), encoding="utf-8"
+    )
     files_path = exp_dir / "expected_vendor_files.csv"
     out.rows.sort(key=lambda r: r["path"])
-    files_path.write_text(_csv(FILE_COLUMNS, ([r[c] for c in FILE_COLUMNS] for r in out.rows)),
-                          encoding="utf-8")
+    files_path.write_text(
+        _csv(FILE_COLUMNS, ([r[c] for c in FILE_COLUMNS] for r in out.rows)), encoding="utf-8"
+    )
     return {
         "out_dir": study,
         "athletes": len(plan.athletes),
@@ -1563,8 +2130,9 @@ def write_vendor_study(
         "bytes": out.bytes + (study / "athletes.csv").stat().st_size,
         "seconds": time.perf_counter() - t0,
         "profiles": {p: [a.athlete_id for a in groups.get(p, [])] for p in PROFILES},
-        "time_zones": {a.athlete_id: row[1] for a, row in zip(plan.athletes, athletes_csv,
-                                                               strict=True)},
+        "time_zones": {
+            a.athlete_id: row[1] for a, row in zip(plan.athletes, athletes_csv, strict=True)
+        },
         "expected_nights": nights_path,
         "expected_files": files_path,
     }
@@ -1582,8 +2150,15 @@ def read_expected_nights(path: Path | str):
     """expected_vendor_nights.csv as a polars frame (`value` null where none is expected)."""
     import polars as pl
 
-    return pl.read_csv(path, schema_overrides={"night": pl.Date, "value": pl.Float64,
-                                               "method": pl.String, "source": pl.String})
+    return pl.read_csv(
+        path,
+        schema_overrides={
+            "night": pl.Date,
+            "value": pl.Float64,
+            "method": pl.String,
+            "source": pl.String,
+        },
+    )
 
 
 def compare_nights(expected, nightly, files, tolerance: float = 1e-6):
@@ -1607,9 +2182,11 @@ def compare_nights(expected, nightly, files, tolerance: float = 1e-6):
         for metric, (v, m, f) in NIGHTLY_COLUMNS.items()
     ])  # fmt: skip
     both = expected.with_columns(pl.lit(True).alias("_planned")).join(
-        got, on=keys, how="full", coalesce=True)
+        got, on=keys, how="full", coalesce=True
+    )
     value_ok = (pl.col("value").is_null() & pl.col("got_value").is_null()) | (
-        (pl.col("value") - pl.col("got_value")).abs() <= tolerance)
+        (pl.col("value") - pl.col("got_value")).abs() <= tolerance
+    )
     sources = pl.col("source").fill_null("").str.split("|")
     problem = (
         pl.when(pl.col("_planned").is_null()).then(pl.lit("night not planned"))
@@ -1621,8 +2198,12 @@ def compare_nights(expected, nightly, files, tolerance: float = 1e-6):
               & ~sources.list.contains(pl.col("got_source").fill_null("")))
         .then(pl.lit("source"))
     )  # fmt: skip
-    return (both.with_columns(problem.alias("problem")).filter(pl.col("problem").is_not_null())
-            .drop("_planned", "_got").sort(keys))
+    return (
+        both.with_columns(problem.alias("problem"))
+        .filter(pl.col("problem").is_not_null())
+        .drop("_planned", "_got")
+        .sort(keys)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1636,16 +2217,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--days", type=int, default=DEFAULT_DAYS)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START)
-    ap.add_argument("--no-rr", dest="rr", action="store_false",
-                    help="Garmin FIT athletes: 5-minute HRV instead of beat intervals")
+    ap.add_argument(
+        "--no-rr",
+        dest="rr",
+        action="store_false",
+        help="Garmin FIT athletes: 5-minute HRV instead of beat intervals",
+    )
     ap.add_argument("--expected-dir", type=Path, default=None)
     ap.add_argument("--workers", type=int, default=None)
     args = ap.parse_args(argv)
-    s = write_vendor_study(args.out_dir, args.athletes, args.days, args.seed, args.start,
-                           args.rr, args.expected_dir, args.workers)
-    print(f"{s['athletes']} athletes, {s['files']} files ({s['records']} files rows expected), "
-          f"{s['bytes'] / 1e6:.1f} MB in {s['seconds']:.1f} s -> {s['out_dir']}; "
-          f"expectations: {s['expected_nights'].parent}", file=sys.stderr)
+    s = write_vendor_study(
+        args.out_dir,
+        args.athletes,
+        args.days,
+        args.seed,
+        args.start,
+        args.rr,
+        args.expected_dir,
+        args.workers,
+    )
+    print(
+        f"{s['athletes']} athletes, {s['files']} files ({s['records']} files rows expected), "
+        f"{s['bytes'] / 1e6:.1f} MB in {s['seconds']:.1f} s -> {s['out_dir']}; "
+        f"expectations: {s['expected_nights'].parent}",
+        file=sys.stderr,
+    )
     return 0
 
 
