@@ -2,7 +2,9 @@
 
 Incremental by default: only athletes with data loaded since the last run are recomputed, and
 for each only the days that data touches plus the days those feed (baselines, streaks, rolling
-loads); `--rebuild` recomputes everything and gives identical results. Each group of athletes
+loads). Raw samples are read only for the touched days (see `metrics.recompute`); the days
+around them come from the stored nightly and daily tables. `--rebuild` recomputes everything
+from raw samples and gives identical results. Each group of athletes
 is written in one transaction, so a crash mid-run leaves the previous results intact and the
 next run (which still sees the same files as new) completes them.
 """
@@ -15,8 +17,7 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact
 
-from metrics.load import activity_trimp, daily_metrics
-from metrics.nightly import nightly_metrics
+from metrics.recompute import RAW_DAYS_AFTER, RAW_TABLES, recompute
 from report import write_report
 from rules.catalogue import load_ruleset
 from rules.evaluate import evaluate
@@ -44,17 +45,13 @@ LOOKBACK_DAYS = 150
 #: the usual week of later heavy-week streaks), in days: rewritten this far past the last.
 INFLUENCE_DAYS = 150
 
-INPUT_TABLES = (
-    "athletes",
-    "sleep_stages",
-    "heart_rate",
-    "rr_intervals",
-    "hrv_samples",
-    "device_summaries",
-    "activities",
-    "wellness",
-    "lab_results",
-)
+#: Tables read over the whole window (look-back included); raw samples are read only for the
+#: raw days, and the stored derived tables only for athletes computed before.
+WINDOW_TABLES = ("athletes", "activities", "wellness", "lab_results")
+STORED_TABLES = ("nightly_metrics", "daily_metrics")
+#: Margin around the raw days when reading raw samples, in days: a night's main sleep starts
+#: the evening before, and local days differ from UTC days by up to 14 hours.
+RAW_MARGIN_DAYS = 2
 
 
 @dataclass
@@ -67,10 +64,12 @@ class NightlySummary:
 
 
 def windows_for(spans: pl.DataFrame, since: date | None) -> pl.DataFrame:
-    """Per athlete: the UTC span to read and the local days to rewrite.
+    """Per athlete: the local days to rewrite, the raw days to compute from raw samples, and
+    the UTC spans to read for each.
 
     A full athlete (never computed, or a rebuild) reads and rewrites everything (nulls).
     One day of margin on each side covers any time-zone offset between UTC and local days.
+    Raw days run from the first touched day to RAW_DAYS_AFTER past the last.
     """
     first_day = pl.col("first_ts").dt.date() - timedelta(days=1)
     last_day = pl.col("last_ts").dt.date() + timedelta(days=1)
@@ -79,40 +78,65 @@ def windows_for(spans: pl.DataFrame, since: date | None) -> pl.DataFrame:
     if since is not None:
         write_lo = pl.max_horizontal(write_lo, pl.lit(since)).fill_null(pl.lit(since))
     write_hi = pl.when(full).then(None).otherwise(last_day + timedelta(days=INFLUENCE_DAYS))
-    out = spans.with_columns(write_lo=write_lo, write_hi=write_hi)
-    start = (pl.col("write_lo") - timedelta(days=LOOKBACK_DAYS + 1)).cast(pl.Datetime("us"))
-    end = (pl.col("write_hi") + timedelta(days=2)).cast(pl.Datetime("us"))
+    raw_hi = pl.when(full).then(None).otherwise(last_day + RAW_DAYS_AFTER)
+    out = spans.with_columns(
+        write_lo=write_lo,
+        write_hi=write_hi,
+        raw_lo=pl.when(full).then(None).otherwise(write_lo),
+        raw_hi=raw_hi,
+    )
+    read_lo = _utc(pl.col("write_lo") - timedelta(days=LOOKBACK_DAYS + 1))
+    read_hi = _utc(pl.col("write_hi") + timedelta(days=2))
+    margin = timedelta(days=RAW_MARGIN_DAYS)
     return out.with_columns(
-        read_lo=start.dt.replace_time_zone("UTC"), read_hi=end.dt.replace_time_zone("UTC")
-    ).select("athlete_id", "read_lo", "read_hi", "write_lo", "write_hi")
+        read_lo=read_lo,
+        read_hi=read_hi,
+        raw_read_lo=pl.when(full).then(read_lo).otherwise(_utc(pl.col("raw_lo") - margin)),
+        raw_read_hi=pl.when(full).then(read_hi).otherwise(_utc(pl.col("raw_hi") + margin)),
+    ).select(
+        "athlete_id", "write_lo", "write_hi", "raw_lo", "raw_hi",
+        "read_lo", "read_hi", "raw_read_lo", "raw_read_hi",
+    )  # fmt: skip
+
+
+def _utc(day: pl.Expr) -> pl.Expr:
+    return day.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
 def read_inputs(db: str | None, windows: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Raw samples over the raw spans, the rest over the whole window, and the stored
+    derived rows of athletes computed before (a full athlete's raw days are unbounded)."""
+    raw_spans = windows.select("athlete_id", read_lo="raw_read_lo", read_hi="raw_read_hi")
+    computed_before = windows.filter(pl.col("raw_lo").is_not_null())
     with writer(db) as con:
-        return {t: windowed_frame(con, t, windows) for t in INPUT_TABLES}
+        inputs = {t: windowed_frame(con, t, windows) for t in WINDOW_TABLES}
+        inputs |= {t: windowed_frame(con, t, raw_spans) for t in RAW_TABLES}
+        inputs |= {t: windowed_frame(con, t, computed_before) for t in STORED_TABLES}
+    return inputs
 
 
-def compute(inputs: dict[str, pl.DataFrame], computed_at: datetime) -> dict[str, pl.DataFrame]:
+def compute(
+    inputs: dict[str, pl.DataFrame], windows: pl.DataFrame, computed_at: datetime
+) -> dict[str, pl.DataFrame]:
     athletes = inputs["athletes"]
-    nightly = nightly_metrics(
-        inputs["sleep_stages"],
-        inputs["heart_rate"],
-        inputs["rr_intervals"],
-        inputs["hrv_samples"],
-        inputs["device_summaries"],
+    derived = recompute(
+        {t: inputs[t] for t in RAW_TABLES},
+        inputs["activities"],
         athletes,
-    ).with_columns(computed_at=pl.lit(computed_at))
-    trimp = activity_trimp(inputs["activities"], inputs["heart_rate"], athletes, nightly=nightly)
-    daily = daily_metrics(
-        trimp,
-        athletes,
-        nightly,
-        heart_rate=inputs["heart_rate"],
-        sleep_stages=inputs["sleep_stages"],
-    ).with_columns(computed_at=pl.lit(computed_at))
+        inputs["nightly_metrics"],
+        inputs["daily_metrics"],
+        windows.select("athlete_id", "raw_lo", "raw_hi"),
+    )
+    nightly = derived.nightly.with_columns(computed_at=pl.lit(computed_at))
+    daily = derived.daily.with_columns(computed_at=pl.lit(computed_at))
     extra = {k: inputs[k] for k in ("wellness", "lab_results", "athletes")}
     flags = evaluate(nightly, daily, load_ruleset(), computed_at, extra=extra)
-    return {"activities": trimp, "nightly_metrics": nightly, "daily_metrics": daily, "flags": flags}
+    return {
+        "activities": derived.activities,
+        "nightly_metrics": nightly,
+        "daily_metrics": daily,
+        "flags": flags,
+    }
 
 
 def store(
@@ -140,7 +164,7 @@ def process_chunk(
     One task per group, returning little: Prefect keeps a task's result referenced for the
     run, so returning raw frames would let memory grow with every group.
     """
-    results = compute(read_inputs(db, chunk), computed_at)
+    results = compute(read_inputs(db, chunk), chunk, computed_at)
     counts = store(db, chunk, results)
     return counts, inside_windows(results["flags"], chunk, "day")
 

@@ -108,6 +108,31 @@ def nightly_metrics(
     device nightly value for sleep hours, resting HR or RMSSD. Baselines are computed over
     all rows passed in, so pass at least 28 nights of history before the nights you need.
     """
+    values = nightly_values(
+        sleep_stages, heart_rate, rr_intervals, hrv_samples, device_summaries, athletes
+    )
+    return with_nightly_baselines(values)
+
+
+def with_nightly_baselines(values: pl.DataFrame) -> pl.DataFrame:
+    """`values` (nightly rows; any baseline columns are recomputed) with the personal
+    baselines over the rows passed in, in the `nightly_metrics` column order."""
+    out = with_baselines(values.drop(BASELINES.values(), strict=False), BASELINES)
+    return out.select(pl.col(name).cast(dtype) for name, dtype in NIGHTLY_COLUMNS.items()).sort(
+        "athlete_id", "night"
+    )
+
+
+def nightly_values(
+    sleep_stages: pl.DataFrame,
+    heart_rate: pl.DataFrame,
+    rr_intervals: pl.DataFrame,
+    hrv_samples: pl.DataFrame,
+    device_summaries: pl.DataFrame,
+    athletes: pl.DataFrame,
+) -> pl.DataFrame:
+    """The nightly rows without baselines: each night depends only on its own raw data, so an
+    incremental run computes these for the touched nights alone (baselines come after)."""
     keys = ["athlete_id", "night"]
     sleep_stages = as_utc(sleep_stages, "start_ts", "end_ts")
     heart_rate, rr_intervals, hrv_samples = (
@@ -157,10 +182,11 @@ def nightly_metrics(
             device_nightly=device("hrv_rmssd_ms"),
         ),
     )  # fmt: skip
-    out = with_baselines(out, BASELINES)
-    return out.select(pl.col(name).cast(dtype) for name, dtype in NIGHTLY_COLUMNS.items()).sort(
-        keys
-    )
+    return out.select(
+        pl.col(name).cast(dtype)
+        for name, dtype in NIGHTLY_COLUMNS.items()
+        if name not in BASELINES.values()
+    ).sort(keys)
 
 
 class Source(NamedTuple):

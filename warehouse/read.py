@@ -67,6 +67,8 @@ TIME_COLUMN = {
     "activities": "start_ts",
     "device_summaries": "night",
     "wellness": "day",
+    "nightly_metrics": "night",
+    "daily_metrics": "day",
 }
 
 
