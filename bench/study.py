@@ -3,22 +3,25 @@
     python bench/study.py [--athletes 10] [--days 365] [--engines fast,fitparse] [--write]
 
 Each step runs as its own `herstel` process (as a user would run it), so wall time includes
-the CLI's fixed cost (Prefect's temporary server) and peak memory is that process's max RSS.
+the CLI's fixed cost (Prefect's temporary server) and peak memory is the largest process's
+max RSS.
 Engines are compared in the same run (ratios; absolute times drift on shared machines).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / "bench" / "_work"
@@ -26,26 +29,37 @@ RESULTS = REPO / "bench" / "RESULTS.md"
 HERSTEL = [sys.executable, "-m", "flows.cli"]
 
 
-def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
-    code = (
-        "import resource, subprocess, sys, json;"
-        "r = subprocess.run(sys.argv[1:]);"
-        "print(json.dumps([r.returncode,"
-        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))"
-    )
+def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS of the largest process (MB) and peak summed RSS of the whole
+    process tree (MB: the CLI, its parse workers; sampled every 0.2 s) of one command."""
     start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", code, *cmd], env=env, capture_output=True, text=True, cwd=REPO
+    child = subprocess.Popen(
+        cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+    tree_peak = largest = 0
+    out: list[str] = []
+
+    def drain() -> None:
+        for line in child.stdout:
+            out.append(line)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    root = psutil.Process(child.pid)
+    while child.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+            rss = [p.memory_info().rss for p in procs]
+        except psutil.Error:
+            rss = []
+        if rss:
+            tree_peak, largest = max(tree_peak, sum(rss)), max(largest, *rss)
+        time.sleep(0.2)
+    reader.join()
     wall = time.perf_counter() - start
-    last = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
-    if out.returncode or not last.startswith("["):
-        raise RuntimeError(f"{cmd} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    code_rc, maxrss_kb = json.loads(last)
-    if code_rc:
-        raise RuntimeError(f"{cmd} exited {code_rc}:\n{out.stdout[-3000:]}")
-    return wall, maxrss_kb / 1024
+    if child.returncode:
+        raise RuntimeError(f"{cmd} exited {child.returncode}:\n{''.join(out)[-3000:]}")
+    return wall, largest / 2**20, tree_peak / 2**20
 
 
 def _start(days: int) -> date:
@@ -80,8 +94,9 @@ def run(athletes: int, days: int, engines: list[str]) -> list[dict]:
         for p in (db, Path(f"{db}.wal")):
             p.unlink(missing_ok=True)
         env = {**os.environ, "HERSTEL_DB": str(db)}
-        t_ingest, m_ingest = _measure([*HERSTEL, "ingest", str(study), "--fit-engine", engine], env)
-        t_nightly, m_nightly = _measure([*HERSTEL, "nightly"], env)
+        cmd = [*HERSTEL, "ingest", str(study), "--fit-engine", engine]
+        t_ingest, m_ingest, _ = _measure(cmd, env)
+        t_nightly, m_nightly, _ = _measure([*HERSTEL, "nightly"], env)
         rows.append(
             dict(
                 engine=engine,
