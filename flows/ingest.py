@@ -10,14 +10,31 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from flows import progress
 from parsers.inputs import ParseResult, parse_input
-from parsers.study import InputFile, athletes_files, discover, load_key, pseudonym, read_athletes
+from parsers.study import (
+    InputFile,
+    athletes_files,
+    discover,
+    load_key,
+    pseudonym,
+    read_athletes,
+    read_time_zones,
+    time_zones_files,
+)
 from warehouse.db import writer
-from warehouse.load import FileOutcome, Incoming, load_files, offset_to_zone, upsert_athlete
+from warehouse.load import (
+    FileOutcome,
+    Incoming,
+    load_files,
+    offset_to_zone,
+    set_time_zones,
+    upsert_athlete,
+)
 from warehouse.sql import run
 from warehouse.staging import stage, unstage
 
@@ -53,7 +70,9 @@ def parse_batch(
 def _register_athletes(
     db: str | None, roots: list[Path], files: list[InputFile], tz: str | None, rename
 ) -> tuple[frozenset[tuple[str | None, str]], dict[str, str]]:
-    """Athletes from athletes.csv and the folders; returns known contents and time zones."""
+    """Athletes from athletes.csv, time_zones.csv and the folders; returns known contents and
+    home time zones."""
+    travel = [read_time_zones(p) for p in time_zones_files(roots)]
     with writer(db) as con:
         for path in athletes_files(roots):
             for row in read_athletes(path).iter_rows(named=True):
@@ -66,6 +85,13 @@ def _register_athletes(
                     sex=row["sex"],
                     hr_max=row["hr_max"],
                 )
+        for frame in travel:
+            frame = frame.with_columns(
+                athlete_id=pl.Series([rename(a) for a in frame["athlete_id"]], dtype=pl.String)
+            )
+            for athlete in sorted(set(frame["athlete_id"])):
+                upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
+            set_time_zones(con, frame)
         for athlete in sorted({f.athlete_id for f in files if f.athlete_id}):
             upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
         known = frozenset(run(con, "SELECT DISTINCT athlete_id, file_id FROM files"))

@@ -24,6 +24,7 @@ from rules.evaluate import evaluate
 from warehouse.db import writer
 from warehouse.read import (
     athlete_ids,
+    athletes_frame,
     pending_spans,
     sample_rows,
     table_frame,
@@ -47,7 +48,7 @@ INFLUENCE_DAYS = 150
 
 #: Tables read over the whole window (look-back included); raw samples are read only for the
 #: raw days, and the stored derived tables only for athletes computed before.
-WINDOW_TABLES = ("athletes", "activities", "wellness", "lab_results")
+WINDOW_TABLES = ("activities", "wellness", "lab_results")
 STORED_TABLES = ("nightly_metrics", "daily_metrics")
 #: Margin around the raw days when reading raw samples, in days: a night's main sleep starts
 #: the evening before, and local days differ from UTC days by up to 14 hours.
@@ -109,7 +110,8 @@ def read_inputs(db: str | None, windows: pl.DataFrame) -> dict[str, pl.DataFrame
     raw_spans = windows.select("athlete_id", read_lo="raw_read_lo", read_hi="raw_read_hi")
     computed_before = windows.filter(pl.col("raw_lo").is_not_null())
     with writer(db) as con:
-        inputs = {t: windowed_frame(con, t, windows) for t in WINDOW_TABLES}
+        inputs = {"athletes": athletes_frame(con, windows["athlete_id"].to_list())}
+        inputs |= {t: windowed_frame(con, t, windows) for t in WINDOW_TABLES}
         inputs |= {t: windowed_frame(con, t, raw_spans) for t in RAW_TABLES}
         inputs |= {t: windowed_frame(con, t, computed_before) for t in STORED_TABLES}
     return inputs

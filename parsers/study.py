@@ -1,8 +1,9 @@
 """Finding the input files of an ingest, and whose they are.
 
 A study folder holds one sub-folder per athlete (the folder name is the athlete id) and,
-optionally, `athletes.csv` (athlete_id, time_zone, birth_year, sex, hr_max). With `--athlete`,
-every file given belongs to that athlete.
+optionally, `athletes.csv` (athlete_id, time_zone, birth_year, sex, hr_max) and
+`time_zones.csv` (athlete_id, from, time_zone: where an athlete travelled to, and when). With
+`--athlete`, every file given belongs to that athlete.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
@@ -28,6 +31,16 @@ ATHLETES_COLUMNS = {
     "sex": pl.String,
     "hr_max": pl.Float64,
 }
+#: The optional per-study travel file, at the root of a study folder:
+#:   athlete_id,from,time_zone
+#:   anna,2025-03-10,Asia/Tokyo                  (a date: from 12:00 local time in the new zone)
+#:   anna,2025-03-24T08:30:00+09:00,Europe/Amsterdam   (an instant: exactly then)
+TIME_ZONES_FILE = "time_zones.csv"
+#: A bare date in time_zones.csv takes effect at this local hour in the new zone: after the
+#: morning that ends the night before travel, before the first night at the destination.
+ZONE_CHANGE_LOCAL_HOUR = 12
+#: Files at a study root that describe the study rather than hold data.
+STUDY_FILES = (ATHLETES_FILE, TIME_ZONES_FILE)
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,7 @@ def discover(
             if athlete is not None:
                 found.append(InputFile(path, athlete, str(path)))
             elif len(rel.parts) == 1:
-                if rel.name != ATHLETES_FILE:
+                if rel.name not in STUDY_FILES:
                     found.append(InputFile(path, None, str(path)))
             else:
                 who = rename(rel.parts[0])
@@ -75,6 +88,63 @@ def discover(
 
 def athletes_files(paths: list[Path]) -> list[Path]:
     return [p / ATHLETES_FILE for p in paths if (p / ATHLETES_FILE).is_file()]
+
+
+def time_zones_files(paths: list[Path]) -> list[Path]:
+    return [p / TIME_ZONES_FILE for p in paths if (p / TIME_ZONES_FILE).is_file()]
+
+
+def read_time_zones(path: Path) -> pl.DataFrame:
+    """The travel file as `athlete_id, valid_from (UTC), time_zone`; any bad row is an error
+    naming its line, because a wrong zone would silently move nights to other dates."""
+    rows = _read_study_csv(path, ("athlete_id", "from", "time_zone")).iter_rows(named=True)
+    out = []
+    for line, row in enumerate(rows, start=2):
+        who, when, zone = (row[k] or "" for k in ("athlete_id", "from", "time_zone"))
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ParseError(f"{path.name} line {line}: unknown time zone {zone!r}") from exc
+        try:
+            valid_from = _zone_start(when, tz)
+        except ValueError as exc:
+            raise ParseError(
+                f"{path.name} line {line}: 'from' must be a date (2025-03-10) or a time with "
+                f"its offset (2025-03-10T08:30:00+09:00), not {when!r}"
+            ) from exc
+        if not who:
+            raise ParseError(f"{path.name} line {line}: athlete_id is empty")
+        out.append((who, valid_from, zone))
+    schema = {
+        "athlete_id": pl.String,
+        "valid_from": pl.Datetime("us", "UTC"),
+        "time_zone": pl.String,
+    }
+    return pl.DataFrame(out, schema=schema, orient="row").unique(
+        subset=["athlete_id", "valid_from"], keep="last", maintain_order=True
+    )
+
+
+def _zone_start(text: str, tz: ZoneInfo) -> datetime:
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        return datetime.combine(day, time(ZONE_CHANGE_LOCAL_HOUR), tz).astimezone(UTC)
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise ValueError("no offset")
+    return instant.astimezone(UTC)
+
+
+def _read_study_csv(path: Path, required: tuple[str, ...]) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except Exception as exc:  # polars raises several error types for bad CSV
+        raise ParseError(f"{path.name}: not a readable CSV ({exc})") from exc
+    frame = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ParseError(f"{path.name}: needs a header with {', '.join(required)}")
+    return frame.select(pl.col(c).str.strip_chars() for c in required)
 
 
 def read_athletes(path: Path) -> pl.DataFrame:

@@ -72,7 +72,11 @@ def upsert_athlete(
     source: str,
     **profile: object,
 ) -> None:
-    """Create the athlete, or raise its time zone's source if this one is stronger."""
+    """Create the athlete, or raise its time zone's source if this one is stronger.
+
+    A change to an existing athlete's zone or profile sets `updated_at`, so the next nightly
+    run recomputes that athlete's whole history.
+    """
     if time_zone is None:
         time_zone, source = "UTC", "default_utc"
     row = one(con, "SELECT time_zone_source FROM athletes WHERE athlete_id = ?", [athlete_id])
@@ -83,19 +87,52 @@ def upsert_athlete(
             [athlete_id, time_zone, source],
         )
     elif TZ_SOURCES.index(source) < TZ_SOURCES.index(row[0]):
-        run(
-            con,
-            "UPDATE athletes SET time_zone = ?, time_zone_source = ? WHERE athlete_id = ?",
-            [time_zone, source, athlete_id],
-        )
+        _update_athlete(con, athlete_id, {"time_zone": time_zone, "time_zone_source": source})
     values = {k: v for k, v in profile.items() if v is not None}
-    for column in ("birth_year", "sex", "hr_max"):
-        if column in values:
+    _update_athlete(
+        con, athlete_id, {c: values[c] for c in ("birth_year", "sex", "hr_max") if c in values}
+    )
+
+
+def _update_athlete(con: duckdb.DuckDBPyConnection, athlete_id: str, values: dict) -> None:
+    """Set `values` (column -> value); `updated_at` moves only when a value really changes."""
+    for column, value in values.items():
+        changed = run(
+            con,
+            f"UPDATE athletes SET {column} = ? WHERE athlete_id = ? "
+            f"AND {column} IS DISTINCT FROM ? RETURNING athlete_id",
+            [value, athlete_id, value],
+        )
+        if changed and column != "time_zone_source":
+            run(con, "UPDATE athletes SET updated_at = now() WHERE athlete_id = ?", [athlete_id])
+
+
+def set_time_zones(con: duckdb.DuckDBPyConnection, changes: pl.DataFrame) -> list[str]:
+    """Make each listed athlete's travel rows those of `changes` (`athlete_id, valid_from,
+    time_zone`); returns the athletes whose rows changed (their `updated_at` moves)."""
+    changed = []
+    for (athlete_id,), rows in changes.sort("valid_from").group_by(
+        ["athlete_id"], maintain_order=True
+    ):
+        new = [(r["valid_from"], r["time_zone"]) for r in rows.iter_rows(named=True)]
+        old = run(
+            con,
+            "SELECT valid_from, time_zone FROM athlete_time_zones WHERE athlete_id = ? "
+            "ORDER BY valid_from",
+            [athlete_id],
+        )
+        if [(ts.astimezone(UTC), tz) for ts, tz in old] == new:
+            continue
+        with transaction(con):
+            run(con, "DELETE FROM athlete_time_zones WHERE athlete_id = ?", [athlete_id])
             run(
                 con,
-                f"UPDATE athletes SET {column} = ? WHERE athlete_id = ?",
-                [values[column], athlete_id],
+                "INSERT INTO athlete_time_zones SELECT ?, unnest(?), unnest(?), 'time_zones_file'",
+                [athlete_id, [ts for ts, _ in new], [tz for _, tz in new]],
             )
+            run(con, "UPDATE athletes SET updated_at = now() WHERE athlete_id = ?", [athlete_id])
+        changed.append(athlete_id)
+    return changed
 
 
 @dataclass

@@ -75,22 +75,46 @@ TIME_COLUMN = {
 def pending_spans(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Per athlete with data loaded since the last nightly run: the UTC span that data covers.
 
-    `full` is true for an athlete never computed before (recompute the whole history).
+    `full` is true for an athlete never computed before, or whose time zone, travel or profile
+    changed since the last run (`athletes.updated_at`): recompute the whole history.
     """
     return frame(
         con,
         """
         WITH last_run AS (SELECT max(started_at) AS at FROM nightly_runs),
         computed AS (SELECT DISTINCT athlete_id FROM nightly_metrics
-                     UNION SELECT DISTINCT athlete_id FROM daily_metrics)
-        SELECT f.athlete_id, min(f.first_ts) AS first_ts, max(f.last_ts) AS last_ts,
-               bool_or(c.athlete_id IS NULL) AS full
-        FROM files f CROSS JOIN last_run r
-        LEFT JOIN computed c ON c.athlete_id = f.athlete_id
-        WHERE f.athlete_id IS NOT NULL AND f.status IN ('loaded', 'partial')
-          AND (r.at IS NULL OR f.ingested_at > r.at OR c.athlete_id IS NULL)
-        GROUP BY f.athlete_id ORDER BY f.athlete_id
+                     UNION SELECT DISTINCT athlete_id FROM daily_metrics),
+        new_files AS (
+            SELECT f.athlete_id, f.first_ts, f.last_ts, c.athlete_id IS NULL AS is_full
+            FROM files f CROSS JOIN last_run r
+            LEFT JOIN computed c ON c.athlete_id = f.athlete_id
+            WHERE f.athlete_id IS NOT NULL AND f.status IN ('loaded', 'partial')
+              AND (r.at IS NULL OR f.ingested_at > r.at OR c.athlete_id IS NULL)),
+        changed AS (
+            SELECT a.athlete_id, NULL::TIMESTAMPTZ, NULL::TIMESTAMPTZ, TRUE
+            FROM athletes a CROSS JOIN last_run r
+            WHERE a.updated_at > r.at AND a.athlete_id IN (SELECT athlete_id FROM computed))
+        SELECT athlete_id, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+               bool_or(is_full) AS full
+        FROM (SELECT * FROM new_files UNION ALL SELECT * FROM changed)
+        GROUP BY athlete_id ORDER BY athlete_id
         """,
+    )
+
+
+def athletes_frame(con: duckdb.DuckDBPyConnection, athletes: list[str]) -> pl.DataFrame:
+    """The athletes' records, each with `zone_changes`: its travel rows (list of
+    `valid_from, time_zone`, oldest first; empty when it never travelled)."""
+    return frame(
+        con,
+        """
+        SELECT a.*, coalesce((
+            SELECT list({'valid_from': z.valid_from, 'time_zone': z.time_zone}
+                        ORDER BY z.valid_from)
+            FROM athlete_time_zones z WHERE z.athlete_id = a.athlete_id), []) AS zone_changes
+        FROM athletes a WHERE list_contains(?, a.athlete_id)
+        """,
+        [athletes],
     )
 
 

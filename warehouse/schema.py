@@ -257,7 +257,22 @@ RAW_TABLES = (
     "lab_results",
 )
 
-TABLE_BY_NAME = {t.name: t for t in TABLES}
+#: Tables added by later migrations (TABLES is what migration 1 created).
+ATHLETE_TIME_ZONES = Table(
+    "athlete_time_zones",
+    "Time zones an athlete travelled to: each applies from valid_from until the next row; "
+    "before the first row, athletes.time_zone applies.",
+    (
+        _ATHLETE,
+        ("valid_from", "TIMESTAMPTZ NOT NULL", "Instant (UTC) from which time_zone applies"),
+        ("time_zone", "VARCHAR NOT NULL", "IANA time zone of local days and nights from then"),
+        ("source", "VARCHAR NOT NULL", "Where the row came from: time_zones_file"),
+    ),
+    ("athlete_id", "valid_from"),
+)
+LATER_TABLES = (ATHLETE_TIME_ZONES,)
+
+TABLE_BY_NAME = {t.name: t for t in (*TABLES, *LATER_TABLES)}
 
 
 def _create_table_sql(table: Table) -> str:
@@ -387,11 +402,26 @@ def _migration_3(con: duckdb.DuckDBPyConnection) -> None:
         run(con, f"COMMENT ON COLUMN nightly_runs.{column} IS '{comment}'")
 
 
+def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
+    """Travel (zone changes per athlete), and when an athlete record last changed, so the
+    next nightly run recomputes that athlete's history in its new local dates."""
+    run(con, _create_table_sql(ATHLETE_TIME_ZONES))
+    for sql, _ in _comment_sql(ATHLETE_TIME_ZONES):
+        run(con, sql)
+    run(con, "ALTER TABLE athletes ADD COLUMN updated_at TIMESTAMPTZ")
+    run(
+        con,
+        "COMMENT ON COLUMN athletes.updated_at IS 'When the time zone, travel or profile last "
+        "changed after the athlete was created; the next nightly run recomputes the athlete'",
+    )
+
+
 #: Ordered migrations: (version, description, function). Append only.
 MIGRATIONS = (
     (1, "initial schema (DESIGN.md §3)", _migration_1),
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
+    (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
