@@ -11,13 +11,16 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from flows import prefect_env
+
+if TYPE_CHECKING:
+    from rules.catalogue import RuleSet
 
 app = typer.Typer(
     help="herstel: watch exports -> DuckDB -> nightly recovery markers -> warning flags.",
@@ -299,6 +302,27 @@ def rules() -> None:
         for level in rule.levels:
             table.add_row(rule.id, level.severity, level.describe(), level.source)
     console.print(table)
+    if ruleset.profiles:
+        console.print(_profiles_table(ruleset))
+
+
+def _profiles_table(ruleset: RuleSet) -> Table:
+    """Profiles: who they apply to and which thresholds they change (first match wins)."""
+    table = Table(title="profiles (the first that matches an athlete-day applies)")
+    for col in ("profile", "applies to", "changes", "why"):
+        table.add_column(col, overflow="fold")
+    for p in ruleset.profiles:
+        who = [f"athletes {', '.join(p.athletes)}"] if p.athletes else []
+        who += [f"age >= {p.min_age}"] if p.min_age is not None else []
+        who += [f"age <= {p.max_age}"] if p.max_age is not None else []
+        who += [f"sex {p.sex}"] if p.sex else []
+        changes = [
+            f"{rule}.{level}: " + ", ".join(f"{k} {v:g}" for k, v in values.items())
+            for rule, levels in p.thresholds.items()
+            for level, values in levels.items()
+        ]
+        table.add_row(p.name, "; ".join(who), "\n".join(changes), p.description or p.source)
+    return table
 
 
 @app.command()

@@ -29,3 +29,6 @@ def test_rules_lists_every_rule_with_a_source():
     assert result.exit_code == 0
     for rule_id in ("rhr_elevated", "sleep_short_streak", "hrv_low", "no_rest_day", "multi_signal"):
         assert rule_id in result.output
+    # the profiles, with whom they apply to and what they change
+    assert "older" in result.output and "age >= 50" in result.output
+    assert "hrv_low.low: ms_below 35" in result.output
