@@ -3,8 +3,8 @@
 The readers of the article asked for plain language ("what is HRV in human words?"), a chart
 with the numbers, and a word for older athletes, cyclists and strength athletes: the
 explanations below answer those questions in both languages. Rule-specific words come from
-the rule catalogue where it has them; the Dutch rule titles live here until the catalogue
-carries its own (`title_nl`).
+the rule catalogue where it has them; the Dutch rule titles and conditions live here
+(`RULE_NL`).
 """
 
 from __future__ import annotations
@@ -385,8 +385,8 @@ RULE_SHORT: dict[str, dict[str, str]] = {
     },
 }
 
-#: Dutch rule titles and level conditions ({threshold} fields of the level), until the
-#: catalogue carries them itself; English comes from the catalogue.
+#: Dutch rule titles and level conditions ({threshold} fields of the level); English comes from
+#: the catalogue. A test checks every rule and level of the catalogue has its words here.
 RULE_NL: dict[str, tuple[str, dict[str, str]]] = {
     "rhr_elevated": (
         "Rusthartslag tijdens de slaap wijkt af van je persoonlijke gemiddelde",
@@ -422,6 +422,66 @@ RULE_NL: dict[str, tuple[str, dict[str, str]]] = {
     "no_rest_day": (
         "Geen volledige rustdag in de afgelopen week",
         {"no_rest": "elk van de laatste {days:g} dagen een training"},
+    ),
+    "hrv_below_baseline": (
+        "HRV 's nachts onder je eigen normale bereik",
+        {
+            "below": "gemiddelde ln(RMSSD) van {recent_nights:g} nachten onder het gemiddelde "
+            "van {baseline_nights:g} nachten min {sd_factor:g} SD"
+        },
+    ),
+    "heavy_weeks_streak": (
+        "Meer dan drie zware trainingsweken op rij zonder herstelblok",
+        {
+            "streak": "meer dan {max_weeks:g} zware weken op rij (belasting meer dan "
+            "{heavy_ratio:g} x je gewone week) zonder {recovery_days:g} dagen hersteltraining"
+        },
+    ),
+    "strength_up_unstable_sleep": (
+        "Meer krachttraining terwijl de slaap niet stabiel was",
+        {
+            "up": "krachtbelasting van {window_days:g} dagen meer dan {increase_ratio:g} x het "
+            "gemiddelde van {reference_weeks:g} weken, terwijl de slaap niet stabiel was"
+        },
+    ),
+    "fatigue_persists": (
+        "Vermoeidheid blijft hoog na twee rustdagen",
+        {
+            "persists": "vermoeidheid {fatigue_at_least:g} of hoger (van 10) na "
+            "{rest_days:g} of meer rustdagen op rij"
+        },
+    ),
+    "wellness_decline": (
+        "Motivatie of stemming daalt ten opzichte van je eigen gemiddelde",
+        {
+            "motivation": "gemiddelde motivatie van {recent_days:g} dagen meer dan "
+            "{sd_factor:g} SD onder de {baseline_days:g} dagen ervoor",
+            "mood": "gemiddelde stemming van {recent_days:g} dagen meer dan "
+            "{sd_factor:g} SD onder de {baseline_days:g} dagen ervoor",
+        },
+    ),
+    "ferritin_low": (
+        "Laag ferritine in een bloedtest",
+        {"low": "ferritine onder {ug_l_below:g} µg/L"},
+    ),
+    "cortisol_change": (
+        "Cortisol ver van je eigen eerdere waarden",
+        {
+            "up": "cortisol meer dan {pct_above:g} % boven het gemiddelde van je eerdere uitslagen",
+            "down": "cortisol meer dan {pct_below:g} % onder het gemiddelde van je eerdere "
+            "uitslagen",
+        },
+    ),
+    "sedentary_long": (
+        "Lang zitten buiten slaap en training",
+        {"long": "meer dan {hours_above:g} uur zitten op een dag"},
+    ),
+    "multi_signal": (
+        "Meerdere verschillende waarschuwingen binnen een paar dagen",
+        {
+            "combined": "waarschuwingen van {rules:g} of meer verschillende regels binnen "
+            "{days:g} dagen"
+        },
     ),
 }
 

@@ -321,3 +321,19 @@ def test_chart_templates_are_valid_vega_lite(monkeypatch, lang):
     for name, spec in specs.items():
         assert "datasets" not in spec, f"{name}: templates carry no data"
         assert "$schema" not in spec
+
+
+def test_every_rule_and_level_has_dutch_words():
+    from report.pages import rule_words
+    from report.text import RULE_NL
+    from rules.catalogue import load_ruleset
+
+    ruleset = load_ruleset()
+    assert set(RULE_NL) == set(ruleset.rules)
+    for rule in ruleset.rules.values():
+        for level in rule.levels:
+            title, when = rule_words(rule, level, "nl")
+            assert title == RULE_NL[rule.id][0]
+            # the level's own Dutch condition, its thresholds filled in (not the English one)
+            assert when == RULE_NL[rule.id][1][level.name].format(**level.thresholds)
+            assert "{" not in when and when != level.describe()
