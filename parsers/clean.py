@@ -106,11 +106,12 @@ def _clean_frame(table: str, frame: pl.DataFrame, now: datetime,
     checks = _value_checks(table) + _time_checks(frame, now)
     if not checks or frame.height == 0:
         return frame
-    marked = frame.with_columns(_reason(checks).alias("_drop_reason"))
-    counts = marked.group_by("_drop_reason").len().drop_nulls("_drop_reason")
-    for reason, n in counts.iter_rows():
-        dropped[reason] = dropped.get(reason, 0) + n
-    return marked.filter(pl.col("_drop_reason").is_null()).drop("_drop_reason")
+    reason = frame.select(_reason(checks)).to_series()
+    if reason.null_count() == frame.height:  # the usual case: nothing to drop
+        return frame
+    for value, n in reason.drop_nulls().value_counts().iter_rows():
+        dropped[value] = dropped.get(value, 0) + n
+    return frame.filter(reason.is_null())
 
 
 def _count(dropped: dict[str, int], reason: str, n: int) -> None:
