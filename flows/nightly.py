@@ -190,12 +190,13 @@ def _new_flags(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     return after.join(before.select(keys), on=keys, how="anti").sort("athlete_id", "day")
 
 
-def _plan(db: str | None, rebuild: bool) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
-    """The spans to recompute, the flags as they were (to tell which flags are new), and each
-    athlete's raw sample count (to size the chunks)."""
+def _plan(
+    db: str | None, rebuild: bool, since: date | None
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """The windows to recompute, the flags as they were (to tell which flags are new), and
+    each athlete's raw samples to read (to size the chunks)."""
     with writer(db) as con:
         spans = pending_spans(con)
-        sizes = sample_rows(con)
         if rebuild:
             everyone = pl.DataFrame(
                 {"athlete_id": athlete_ids(con)}, schema={"athlete_id": pl.String}
@@ -205,8 +206,10 @@ def _plan(db: str | None, rebuild: bool) -> tuple[pl.DataFrame, pl.DataFrame, di
                 last_ts=pl.lit(None, pl.Datetime("us", "UTC")),
                 full=pl.lit(True),
             )
+        windows = windows_for(spans, since)
+        sizes = sample_rows(con, windows)
         before = table_frame(con, "daily_flags", spans["athlete_id"].to_list())
-    return spans, before, sizes
+    return windows, before, sizes
 
 
 @task(name="write-report")
@@ -235,9 +238,8 @@ def nightly(
     with `report_dir`, also write the report there and link it as a Prefect artifact."""
     logger = get_run_logger()
     started_at = datetime.now(UTC)
-    spans, before, sizes = _plan(db, rebuild)
-    windows = windows_for(spans, since)
-    summary = NightlySummary(athletes=spans["athlete_id"].to_list())
+    windows, before, sizes = _plan(db, rebuild, since)
+    summary = NightlySummary(athletes=windows["athlete_id"].to_list())
     summary.mode = "rebuild" if rebuild else "incremental"
     flags = []
     for chunk in _chunks(windows, sizes):

@@ -141,12 +141,20 @@ def windowed_frame(
         con.unregister("_windows")
 
 
-def sample_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Raw samples loaded per athlete (HR, RR, HRV, stages): what a full recompute reads."""
-    return dict(
-        run(
-            con,
-            "SELECT athlete_id, sum(rows_heart_rate + rows_rr_intervals + rows_hrv_samples "
-            "+ rows_sleep_stages) FROM files WHERE athlete_id IS NOT NULL GROUP BY 1",
+def sample_rows(con: duckdb.DuckDBPyConnection, windows: pl.DataFrame) -> dict[str, int]:
+    """Raw samples (HR, RR, HRV, stages) per athlete in files that overlap the athlete's raw
+    read span (`athlete_id, raw_read_lo, raw_read_hi`; null = unbounded): what a recompute
+    reads, so an increment's groups are sized by its few days, not by the whole history."""
+    con.register("_windows", windows.select("athlete_id", "raw_read_lo", "raw_read_hi").to_arrow())
+    try:
+        return dict(
+            run(
+                con,
+                "SELECT f.athlete_id, sum(rows_heart_rate + rows_rr_intervals + rows_hrv_samples"
+                " + rows_sleep_stages) FROM files f JOIN _windows w USING (athlete_id) "
+                "WHERE (w.raw_read_lo IS NULL OR f.last_ts >= w.raw_read_lo) "
+                "AND (w.raw_read_hi IS NULL OR f.first_ts <= w.raw_read_hi) GROUP BY 1",
+            )
         )
-    )
+    finally:
+        con.unregister("_windows")
