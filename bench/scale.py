@@ -3,12 +3,14 @@
     python bench/scale.py [--athletes 100] [--days 365] [--small 25] [--write]
 
 Generates `athletes` × (`days` + 1) days, holds each athlete's last day back, then measures in
-one run, each step as its own `herstel` process against one shared local Prefect server (as a
-club running `herstel serve` has; the CLI's own start-up cost is measured in bench/study.py):
+one run, each phase as the documented one command `herstel ingest DIR --nightly` (one process)
+against one shared local Prefect server (as a club running `herstel serve` has; the CLI's own
+start-up cost is measured in bench/cli_overhead.py); `--separate` runs `ingest` and `nightly`
+as two processes instead and reports them apart:
 
 - full: ingest of the whole history + nightly;
 - increment: ingest of the held-back day (one new night per athlete) + incremental nightly;
-- the same full run for a `small` study, to show peak memory does not grow with study size.
+- the same for a `small` study, to show peak memory does not grow with study size.
 
 Peak memory is the summed RSS of the step's whole process tree (the CLI and its parse
 workers), sampled every 0.2 s.
@@ -65,7 +67,9 @@ def _mb(folder: Path) -> tuple[float, int]:
     return sum(p.stat().st_size for p in files) / 1e6, len(files)
 
 
-def run_full_and_increment(athletes: int, days: int, env: dict[str, str]) -> dict:
+def run_full_and_increment(
+    athletes: int, days: int, env: dict[str, str], separate: bool = False
+) -> dict:
     full, extra = _study(athletes, days)
     db = WORK / f"scale_{athletes}x{days}.duckdb"
     for p in (db, Path(f"{db}.wal")):
@@ -74,12 +78,19 @@ def run_full_and_increment(athletes: int, days: int, env: dict[str, str]) -> dic
     r: dict = {"athletes": athletes, "days": days}
     r["full_mb"], r["full_files"] = _mb(full)
     r["inc_mb"], r["inc_files"] = _mb(extra)
-    steps = {
-        "full_ingest": ["ingest", str(full)],
-        "full_nightly": ["nightly"],
-        "inc_ingest": ["ingest", str(extra)],
-        "inc_nightly": ["nightly"],
-    }
+    if separate:
+        steps = {
+            "full_ingest": ["ingest", str(full)],
+            "full_nightly": ["nightly"],
+            "inc_ingest": ["ingest", str(extra)],
+            "inc_nightly": ["nightly"],
+        }
+    else:
+        steps = {
+            "full_ingest": ["ingest", str(full), "--nightly"],
+            "inc_ingest": ["ingest", str(extra), "--nightly"],
+        }
+    r["full_nightly_s"] = r["inc_nightly_s"] = r["full_nightly_mb"] = r["inc_nightly_mb"] = 0.0
     for step, args in steps.items():
         wall, _largest, tree = _measure([*HERSTEL, *args], env)
         r[f"{step}_s"], r[f"{step}_mb"] = wall, tree
@@ -89,24 +100,46 @@ def run_full_and_increment(athletes: int, days: int, env: dict[str, str]) -> dic
     return r
 
 
-def markdown(rows: list[dict], command: str) -> str:
+def markdown(rows: list[dict], command: str, separate: bool) -> str:
+    how = (
+        "`herstel ingest` and `herstel nightly` as two processes"
+        if separate
+        else "`herstel ingest DIR --nightly`, one process per phase"
+    )
     lines = [
-        f"Measured with `{command}` (each step a `herstel` process, one shared local Prefect "
-        "server):",
+        f"Measured with `{command}` ({how}, one shared local Prefect server; peak MB: summed "
+        "RSS of the whole process tree):",
         "",
-        "| study | files | MB | full ingest s | full nightly s | increment ingest s "
-        "| increment nightly s | increment / full | peak MB ingest (all processes) "
-        "| peak MB nightly |",
-        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    if separate:
+        lines += [
+            "| study | files | MB | full ingest s | full nightly s | increment ingest s "
+            "| increment nightly s | increment / full | peak MB ingest | peak MB nightly |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
+    else:
+        lines += [
+            "| study | files | MB | full run s | increment s | increment / full "
+            "| peak MB full | peak MB increment |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
     for r in rows:
-        lines.append(
+        head = (
             f"| {r['athletes']} athletes × {r['days']} days | {r['full_files']} "
-            f"| {r['full_mb']:.0f} | {r['full_ingest_s']:.1f} | {r['full_nightly_s']:.1f} "
-            f"| {r['inc_ingest_s']:.1f} | {r['inc_nightly_s']:.1f} | {r['ratio_pct']:.2f} % "
-            f"| {max(r['full_ingest_mb'], r['inc_ingest_mb']):.0f} "
-            f"| {max(r['full_nightly_mb'], r['inc_nightly_mb']):.0f} |"
+            f"| {r['full_mb']:.0f} "
         )
+        if separate:
+            lines.append(
+                head + f"| {r['full_ingest_s']:.1f} | {r['full_nightly_s']:.1f} "
+                f"| {r['inc_ingest_s']:.1f} | {r['inc_nightly_s']:.1f} | {r['ratio_pct']:.2f} % "
+                f"| {max(r['full_ingest_mb'], r['inc_ingest_mb']):.0f} "
+                f"| {max(r['full_nightly_mb'], r['inc_nightly_mb']):.0f} |"
+            )
+        else:
+            lines.append(
+                head + f"| {r['full_s']:.1f} | {r['inc_s']:.1f} | {r['ratio_pct']:.2f} % "
+                f"| {r['full_ingest_mb']:.0f} | {r['inc_ingest_mb']:.0f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -116,6 +149,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--small", type=int, default=25, help="athletes of the second size")
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--separate", action="store_true", help="ingest and nightly as two processes")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(WORK / "prefect-home")}
@@ -124,12 +158,12 @@ def main() -> None:
     try:
         rows = []
         for n in (args.small, args.athletes):
-            rows.append(run_full_and_increment(n, args.days, env))
+            rows.append(run_full_and_increment(n, args.days, env, args.separate))
             print(rows[-1], flush=True)  # each size as soon as it is measured
     finally:
         server.terminate()
         server.wait(timeout=30)
-    text = markdown(rows, "python " + " ".join(["bench/scale.py", *sys.argv[1:]]))
+    text = markdown(rows, "python " + " ".join(["bench/scale.py", *sys.argv[1:]]), args.separate)
     print(text)
     if args.write:
         write_section(text, "## Scale: full run vs one-night increment")

@@ -35,8 +35,12 @@ from warehouse.write import inside_windows, replace_derived, set_trimp
 
 #: Athletes computed together: at most this many, and at most ROWS_PER_CHUNK raw samples
 #: between them (an athlete with a year of beat-to-beat data has ~10 million), so memory is
-#: bounded by the largest athlete rather than by the study.
-ATHLETES_PER_CHUNK = 25
+#: bounded by the largest athlete rather than by the study. The raw samples decide for a full
+#: computation (about 6 athlete-years of minute HR per group); an increment reads a few days
+#: per athlete, so up to ATHLETES_PER_CHUNK go together and a club's run is one group (each
+#: group costs a Prefect task and a pass of the rules: 17 groups of 6 took 7 s for 100
+#: athletes where 4 of 25 took 3 s).
+ATHLETES_PER_CHUNK = 200
 ROWS_PER_CHUNK = 3_000_000
 #: How far back a day's results look, in days: the 60-night HRV baseline + 7-night mean, the
 #: 28-day chronic load, and heavy-week streaks, whose "usual week" can reach back ~21 weeks.
