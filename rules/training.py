@@ -6,6 +6,8 @@ docs/rules.md defines every term ("heavy week", "recovery training", "stable sle
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 import polars as pl
 
@@ -32,6 +34,11 @@ def _empty_candidates(**fields: pl.DataType) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 
 
+def _monday(day: date) -> date:
+    """The ISO week's Monday (as polars' `dt.truncate("1w")`)."""
+    return day - timedelta(days=day.weekday())
+
+
 def heavy_week_table(daily: pl.DataFrame, r: Rule) -> pl.DataFrame:
     """Every complete ISO week with its load, reference, heaviness and streak (for the rule,
     tests and analysts): `athlete_id, week_start, load, reference, heavy, recovery_reset,
@@ -42,15 +49,14 @@ def heavy_week_table(daily: pl.DataFrame, r: Rule) -> pl.DataFrame:
     lookback = timedelta(weeks=int(t["reference_lookback_weeks"]))
     rows = []
     days = daily.select("athlete_id", "day", "is_rest_day", "load_trimp").sort("athlete_id", "day")
-    for (athlete,), part in days.group_by("athlete_id", maintain_order=True):
+    # A recurrence over weeks (a week's reference depends on the weeks judged before it), so
+    # it runs over plain tuples: one polars query per week cost ~0.8 s per 100 athlete-years.
+    for athlete, athlete_days in groupby(days.iter_rows(), key=itemgetter(0)):
         normal: list[tuple[date, float, float, int]] = []  # week, load, training load, days
         streak, run = 0, 0
         last_day: date | None = None
-        weeks = part.with_columns(week=pl.col("day").dt.truncate("1w")).partition_by(
-            "week", maintain_order=True
-        )
-        for week in weeks:
-            start = week["week"][0]
+        for start, week_rows in groupby(athlete_days, key=lambda row: _monday(row[1])):
+            week = [(day, rest, load) for _, day, rest, load in week_rows]
             usable = [w for w in normal if w[0] >= start - lookback][-ref_weeks:]
             reference = training_day = None
             if len(usable) >= ref_min:
@@ -58,7 +64,7 @@ def heavy_week_table(daily: pl.DataFrame, r: Rule) -> pl.DataFrame:
                 n_train = sum(w[3] for w in usable)
                 training_day = sum(w[2] for w in usable) / n_train if n_train else None
             reset = False
-            for day, rest, load in week.select("day", "is_rest_day", "load_trimp").iter_rows():
+            for day, rest, load in week:
                 load = load or 0.0
                 easy = training_day is not None and load <= t["recovery_day_ratio"] * training_day
                 recovery = bool(rest) or easy
@@ -67,13 +73,14 @@ def heavy_week_table(daily: pl.DataFrame, r: Rule) -> pl.DataFrame:
                 last_day = day
                 if run >= t["recovery_days"]:
                     reset = True
-            complete = week.height == 7
-            load = float(week["load_trimp"].fill_null(0.0).sum())
+            complete = len(week) == 7
+            load = float(sum(w_load or 0.0 for _, _, w_load in week))
             heavy = complete and reference is not None and load > t["heavy_ratio"] * reference
             streak = (1 if heavy else 0) if reset else (streak + 1 if heavy else 0)
             if complete and not heavy and load > 0:
-                train = week.filter(~pl.col("is_rest_day").fill_null(True))
-                normal.append((start, load, float(train["load_trimp"].sum()), train.height))
+                train = [w_load for _, rest, w_load in week if rest is False]
+                train_load = float(sum(x for x in train if x is not None))
+                normal.append((start, load, train_load, len(train)))
             if complete:
                 rows.append((athlete, start, load, reference, heavy, reset, streak))
     return pl.DataFrame(
@@ -183,12 +190,16 @@ def strength_up_unstable_sleep(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
             shortest_hours=hours.rolling_min_by("night", f"{window}d", closed="right").over(
                 "athlete_id"
             ),
-            sd_hours=hours.rolling_std_by("night", f"{window}d", closed="right").over(
-                "athlete_id"
-            ),
+            sd_hours=hours.rolling_std_by("night", f"{window}d", closed="right").over("athlete_id"),
         )
-        .select("athlete_id", day="night", nights="nights", short_nights="short_nights",
-                shortest_hours="shortest_hours", sd_hours="sd_hours")  # fmt: skip
+        .select(
+            "athlete_id",
+            day="night",
+            nights="nights",
+            short_nights="short_nights",
+            shortest_hours="shortest_hours",
+            sd_hours="sd_hours",
+        )  # fmt: skip
     )
     # the sleep window must end on D itself: a night on D is needed for an up-to-date window
     return (
