@@ -94,24 +94,15 @@ def device_nightly(device_summaries: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def nightly_metrics(
-    sleep_stages: pl.DataFrame,
-    heart_rate: pl.DataFrame,
-    rr_intervals: pl.DataFrame,
-    hrv_samples: pl.DataFrame,
-    device_summaries: pl.DataFrame,
-    athletes: pl.DataFrame,
-) -> pl.DataFrame:
+def nightly_metrics(*raw: pl.DataFrame) -> pl.DataFrame:
     """One row per athlete-night with sleep, resting HR, HRV, methods, baselines, provenance.
 
-    A night exists when the athlete has a main sleep period ending that local date, or a
-    device nightly value for sleep hours, resting HR or RMSSD. Baselines are computed over
-    all rows passed in, so pass at least 28 nights of history before the nights you need.
+    `raw`: the frames `nightly_values` takes, in its order. A night exists when the athlete
+    has a main sleep period ending that local date, or a device nightly value for sleep hours,
+    resting HR or RMSSD. Baselines are computed over all rows passed in, so pass at least 28
+    nights of history before the nights you need.
     """
-    values = nightly_values(
-        sleep_stages, heart_rate, rr_intervals, hrv_samples, device_summaries, athletes
-    )
-    return with_nightly_baselines(values)
+    return with_nightly_baselines(nightly_values(*raw))
 
 
 def with_nightly_baselines(values: pl.DataFrame) -> pl.DataFrame:
