@@ -38,6 +38,10 @@ FILES_SCHEMA = {
 
 #: Precedence of the sources of an athlete's time zone, strongest first.
 TZ_SOURCES = ("option", "athletes_file", "fit_offset", "default_utc")
+#: Sources a person states: a newer statement replaces an older one of the same source (a
+#: corrected athletes.csv). A FIT offset never replaces another: summer and winter files
+#: would flip the zone back and forth.
+TZ_STATED = ("option", "athletes_file")
 
 
 @dataclass
@@ -72,7 +76,8 @@ def upsert_athlete(
     source: str,
     **profile: object,
 ) -> None:
-    """Create the athlete, or raise its time zone's source if this one is stronger.
+    """Create the athlete, or take this time zone if its source is stronger (or the same
+    stated source, corrected).
 
     A change to an existing athlete's zone or profile sets `updated_at`, so the next nightly
     run recomputes that athlete's whole history.
@@ -86,7 +91,9 @@ def upsert_athlete(
             "INSERT INTO athletes (athlete_id, time_zone, time_zone_source) VALUES (?, ?, ?)",
             [athlete_id, time_zone, source],
         )
-    elif TZ_SOURCES.index(source) < TZ_SOURCES.index(row[0]):
+    elif TZ_SOURCES.index(source) < TZ_SOURCES.index(row[0]) or (
+        source == row[0] and source in TZ_STATED
+    ):
         _update_athlete(con, athlete_id, {"time_zone": time_zone, "time_zone_source": source})
     values = {k: v for k, v in profile.items() if v is not None}
     _update_athlete(

@@ -133,6 +133,22 @@ def test_time_zone_source_precedence(con):
     )
 
 
+def test_a_corrected_athletes_file_zone_replaces_the_old_one_and_marks_the_athlete(con):
+    upsert_athlete(con, "anna", "UTC", "athletes_file")
+    upsert_athlete(con, "anna", "UTC", "athletes_file", hr_max=190.0)
+    upsert_athlete(con, "anna", "Etc/GMT-2", "fit_offset")  # weaker: no change
+    assert run(con, "SELECT updated_at FROM athletes")[0][0] is not None  # hr_max was new
+    run(con, "UPDATE athletes SET updated_at = NULL")
+    upsert_athlete(con, "anna", "UTC", "athletes_file", hr_max=190.0)  # the same again
+    assert run(con, "SELECT time_zone, updated_at FROM athletes")[0] == ("UTC", None)
+    upsert_athlete(con, "anna", "Europe/Amsterdam", "athletes_file")  # corrected
+    zone, updated = run(con, "SELECT time_zone, updated_at FROM athletes")[0]
+    assert zone == "Europe/Amsterdam" and updated is not None
+    upsert_athlete(con, "bram", "Etc/GMT-2", "fit_offset")
+    upsert_athlete(con, "bram", "Etc/GMT-1", "fit_offset")  # a winter file: no flip
+    assert run(con, "SELECT time_zone FROM athletes WHERE athlete_id = 'bram'")[0][0] == "Etc/GMT-2"
+
+
 def test_offset_to_zone():
     assert offset_to_zone(7200) == "Etc/GMT-2"
     assert offset_to_zone(-18000) == "Etc/GMT+5"
