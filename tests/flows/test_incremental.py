@@ -6,33 +6,11 @@ import shutil
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
+from derived_snapshot import assert_same_derived, derived_snapshot
 
 from flows.ingest import ingest
 from flows.nightly import nightly
 from sample_data import STUDY_DIR
-from warehouse.db import connect
-from warehouse.sql import frame
-
-DERIVED = {
-    "nightly_metrics": ["athlete_id", "night"],
-    "daily_metrics": ["athlete_id", "day"],
-    "daily_flags": ["athlete_id", "day", "rule_id"],
-}
-
-
-def _snapshot(db: str) -> dict[str, pl.DataFrame]:
-    con = connect(db, read_only=True)
-    try:
-        tables = {
-            t: frame(con, f"SELECT * EXCLUDE (computed_at) FROM {t}").sort(keys)
-            for t, keys in DERIVED.items()
-        }
-        keys = ["athlete_id", "file_id", "start_ts"]
-        sql = f"SELECT {', '.join(keys)}, trimp, trimp_method FROM activities"
-        return tables | {"activities": frame(con, sql).sort(keys)}
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +39,7 @@ def test_incremental_equals_rebuild(split_study, tmp_path, prefect_server):
 
     ingest([str(later)], db)
     increment = nightly(db)
-    incremental = _snapshot(db)
+    incremental = derived_snapshot(db)
     assert increment.rows["nightly_metrics"] < incremental["nightly_metrics"].height
 
     nothing = nightly(db)  # no new files: nothing to do
@@ -69,8 +47,7 @@ def test_incremental_equals_rebuild(split_study, tmp_path, prefect_server):
 
     rebuilt = nightly(db, rebuild=True)
     assert rebuilt.mode == "rebuild"
-    for table, expected in _snapshot(db).items():
-        assert_frame_equal(incremental[table], expected, check_exact=False, rel_tol=1e-9)
+    assert_same_derived(derived_snapshot(db), incremental)
 
 
 def test_rebuild_of_the_whole_study_matches_one_pass(split_study, tmp_path, prefect_server):
@@ -83,9 +60,7 @@ def test_rebuild_of_the_whole_study_matches_one_pass(split_study, tmp_path, pref
     nightly(two)
     ingest([str(later)], two)
     nightly(two)
-    a, b = _snapshot(one), _snapshot(two)
-    for table in a:
-        assert_frame_equal(a[table], b[table], check_exact=False, rel_tol=1e-9)
+    assert_same_derived(derived_snapshot(one), derived_snapshot(two))
 
 
 def test_chunks_respect_the_row_budget():
