@@ -32,6 +32,7 @@ from parsers.vendors import (
     elite_hrv,
     fitbit,
     garmin_connect,
+    health_connect,
     hrv4training,
     oura,
     polar,
@@ -49,6 +50,7 @@ VENDOR_PARSERS: list[ModuleType] = [
     polar,
     hrv4training,
     elite_hrv,
+    health_connect,
 ]
 
 

@@ -1,0 +1,65 @@
+"""A Health Connect export end to end: zip in, nightly values out, exact against the plan
+(sample_data.health_connect), across the autumn clock change in Amsterdam."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+
+from flows.ingest import ingest
+from flows.nightly import nightly
+from sample_data.health_connect import plan, write_export
+from warehouse.db import connect
+from warehouse.sql import frame
+
+ZONE = "Europe/Amsterdam"
+NIGHTS = plan(date(2025, 10, 20), 10, ZONE)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, prefect_server):
+    root = tmp_path_factory.mktemp("hc")
+    archive = write_export(root / "export", NIGHTS)
+    db = str(root / "hc.duckdb")
+    outcomes = ingest([str(archive)], db, athlete="hc", tz=ZONE)
+    nightly(db)
+    return db, outcomes
+
+
+def test_the_database_member_is_loaded_with_the_superseded_sessions_counted(warehouse):
+    db, outcomes = warehouse
+    assert [(o.status, o.format) for o in outcomes] == [("loaded", "health_connect_db")]
+    with connect(db, read_only=True) as con:
+        files = frame(con, "SELECT status, rows_dropped, dropped_reasons FROM files")
+    assert files.row(0) == ("loaded", 10, '{"sleep_session_overlaps_other_app": 10}')
+
+
+def test_nightly_values_and_methods_match_the_plan(warehouse):
+    db, _ = warehouse
+    with connect(db, read_only=True) as con:
+        got = frame(con, "SELECT night, sleep_hours, resting_hr, hrv_ms, sleep_method, "
+                         "resting_hr_method, hrv_method FROM nightly_metrics "
+                         "WHERE athlete_id = 'hc' ORDER BY night")
+    want = pl.DataFrame({
+        "night": [n.night for n in NIGHTS],
+        "sleep_hours": [n.sleep_hours for n in NIGHTS],
+        "resting_hr": [float(n.resting_hr_bpm) for n in NIGHTS],
+        "hrv_ms": [n.hrv_ms for n in NIGHTS],
+    })
+    assert got.select(want.columns).equals(want)
+    assert set(got["sleep_method"]) == {"stages"}
+    assert set(got["resting_hr_method"]) == {"sleep_hr_30min"}
+    assert set(got["hrv_method"]) == {"device_5min"}
+
+
+def test_the_clock_change_night_starts_at_its_planned_instant(warehouse):
+    db, _ = warehouse
+    with connect(db, read_only=True) as con:
+        start, end = con.execute(
+            "SELECT sleep_start, sleep_end FROM nightly_metrics WHERE athlete_id = 'hc' "
+            "AND night = DATE '2025-10-26'").fetchone()
+    # bed 22:50 CEST (20:50 UTC) on 25 Oct; 440 minutes later, 05:10 CET (04:10 UTC)
+    assert start.astimezone(UTC) == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
+    assert end.astimezone(UTC) == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)
