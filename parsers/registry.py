@@ -103,9 +103,10 @@ def sniff(data: bytes, name: str) -> str | None:
 
 def _unrecognised(data: bytes, name: str) -> ParseError:
     root = xml_root(data)
+    text = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM does not make text binary
     if root:
         what = f"XML with root <{root}>"
-    elif data[:1].isascii() and b"\x00" not in data[:SNIFF_BYTES] and data.strip():
+    elif text[:1].isascii() and b"\x00" not in text[:SNIFF_BYTES] and text.strip():
         what = f"text whose first line has columns {csv_header(data)[:8]}"
     else:
         what = f"{len(data)} bytes of unknown binary content"

@@ -28,13 +28,16 @@ from parsers.vendors.common import (
 VENDOR = "elite_hrv"
 FORMAT = "elite_hrv_csv"
 DATE_COLUMNS = ("Date Time Start", "Date Time", "DateTime", "Date")
+#: The 2017 export names the reading type `Type` and writes `lnRmssd` (see the sniffer).
+TYPE_COLUMNS = ("Reading Type", "Type")
 
 
 def sniff(data: bytes, name: str) -> bool:
-    """`Reading Type`, or `Date Time Start` beside `RMSSD`."""
+    """`Reading Type`, or `Date Time Start` beside `RMSSD`; or the 2017 layout
+    (`Member,Date,Datetime,Type,HRV,lnRmssd,Rmssd,...`: `lnRmssd` with `Type`)."""
     h = set(header_of(data))
     return "rmssd" in h and ("reading type" in h or "date time start" in h
-                             or "morning readiness" in h)
+                             or "morning readiness" in h or {"lnrmssd", "type"} <= h)
 
 
 def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
@@ -47,7 +50,9 @@ def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
     when = require_column(cols, "date/time", *DATE_COLUMNS, name=name)
     rmssd = require_column(cols, "RMSSD", "RMSSD", name=name)
     check_dates(table, local_date(when), when, name)
-    kind = find_column(cols, "Reading Type")
+    # 2017 layout: Member,Date,Datetime,Type,HRV,lnRmssd,Rmssd,... (UTF-8 BOM, CRLF)
+    # jan,2017-05-04,2017-05-04 06:58:10,Morning Readiness,68,4.41,82.3,...
+    kind = find_column(cols, *TYPE_COLUMNS)
     if kind:
         table = table.filter(pl.col(kind).str.to_lowercase().str.contains("morning"))
     out = morning_readings(table, local_date(when), naive_datetime(when), rmssd,

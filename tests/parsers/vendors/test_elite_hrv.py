@@ -59,3 +59,27 @@ def test_us_style_dates_are_reported_not_guessed():
     data = (HEADER + "\n3/2/2024 6:58 AM,,Morning Readiness,,,,68,7,51,,4.41,82.3\n").encode()
     with pytest.raises(ParseError, match=r"'3/2/2024 6:58 AM'"):
         elite_hrv.parse(data, "readings.csv")
+
+
+# The 2017 export layout: `Member` first, `Type` for the reading type, `lnRmssd`; UTF-8 with
+# a BOM and CRLF line ends (quarantined as "unknown binary content" before it was read).
+EXPORT_2017 = (
+    "\ufeffMember,Date,Datetime,Type,HRV,lnRmssd,Rmssd,NN50,PNN50,SDNN,HR\r\n"
+    "p07,2017-05-04,2017-05-04 06:58:10,Morning Readiness,68,4.41,82.3,40,35.1,70.2,51\r\n"
+    "p07,2017-05-04,2017-05-04 18:30:00,Open Reading,55,3.6,36.6,5,4,30,70\r\n"
+    "p07,2017-05-05,2017-05-05 07:05:00,Morning Readiness,60,4.0,54.6,20,18.0,50.0,58\r\n"
+).encode()
+
+
+def test_2017_layout_with_bom_and_crlf_is_read():
+    assert claimants(EXPORT_2017, "EliteHRV_export.csv") == ["elite_hrv_csv"]
+    got = by_night(elite_hrv.parse(EXPORT_2017, "EliteHRV_export.csv"))
+    assert got == {(date(2017, 5, 4), "hrv_rmssd_ms"): 82.3, (date(2017, 5, 4), "resting_hr"): 51,
+                   (date(2017, 5, 5), "hrv_rmssd_ms"): 54.6, (date(2017, 5, 5), "resting_hr"): 58}
+
+
+def test_unrecognised_text_with_a_bom_is_described_as_text():
+    from parsers.registry import parse_file
+
+    with pytest.raises(ParseError, match="text whose first line has columns"):
+        parse_file("\ufeffalpha,beta\r\n1,2\r\n".encode(), "mystery.csv")
