@@ -31,20 +31,15 @@ import argparse
 import sqlite3
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+
+from sample_data.export_plan import PlannedNight, plan
 
 WATCH_APP = "com.sec.android.app.shealth"
 PHONE_APP = "com.google.android.apps.fitness"
-#: Health Connect `SleepSessionRecord.STAGE_TYPE_*` codes used by the plan.
-LIGHT, DEEP, REM, AWAKE = 4, 5, 6, 1
-#: (stage code, minutes) of the watch's night, in order; 20 awake minutes are not sleep.
-NIGHT_STAGES = ((LIGHT, 90), (DEEP, 60), (LIGHT, 80), (AWAKE, 20), (REM, 50), (LIGHT, 100),
-                (REM, 40))
-ASLEEP_MIN = sum(m for code, m in NIGHT_STAGES if code != AWAKE)  # 420 min = 7 h
-IN_BED_HR_BPM = 58
+#: Health Connect `SleepSessionRecord.STAGE_TYPE_*` codes of the plan's stages.
+STAGE_CODES = {"light": 4, "deep": 5, "rem": 6, "awake": 1}
 DAY_HR_BPM = 80
 RUN_TYPE = 56
 
@@ -77,31 +72,6 @@ CREATE TABLE steps_record_table (row_id INTEGER PRIMARY KEY AUTOINCREMENT, uuid 
 """
 
 
-@dataclass(frozen=True)
-class PlannedNight:
-    """What one night holds, and what herstel must make of it."""
-
-    night: date  # local wake-up date
-    bed: datetime  # aware, local
-    resting_hr_bpm: int
-    hrv_ms: float
-    sleep_hours: float
-    device_resting_hr_bpm: int  # the watch's own daily value (lower rank than HR samples)
-
-
-def plan(start: date, nights: int, zone: str) -> list[PlannedNight]:
-    """Deterministic nights from `start` (the first wake-up date)."""
-    tz = ZoneInfo(zone)
-    out = []
-    for i in range(nights):
-        night = start + timedelta(days=i)
-        bed = datetime.combine(night - timedelta(days=1), time(22, 30), tz) + timedelta(
-            minutes=10 * (i % 4))
-        out.append(PlannedNight(night, bed, resting_hr_bpm=46 + i % 5, hrv_ms=40.0 + 2 * i,
-                                sleep_hours=ASLEEP_MIN / 60, device_resting_hr_bpm=52))
-    return out
-
-
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -119,14 +89,8 @@ def _session(con: sqlite3.Connection, app: int, start: datetime, end: datetime) 
 
 
 def _write_night(con: sqlite3.Connection, apps: dict[str, int], p: PlannedNight, i: int) -> None:
-    # Stages are laid end to end in absolute time: on the clock-change night the wall clock
-    # repeats an hour, the body does not.
-    stages, t = [], p.bed
-    for code, minutes in NIGHT_STAGES:
-        end = (t.astimezone(ZoneInfo("UTC")) + timedelta(minutes=minutes)).astimezone(t.tzinfo)
-        stages.append((code, t, end))
-        t = end
-    wake = t
+    stages = [(STAGE_CODES[stage], a, b) for stage, a, b in p.stages()]
+    wake = p.wake
     watch = _session(con, apps[WATCH_APP], p.bed, wake)
     con.executemany("INSERT INTO sleep_stages_table VALUES (?, ?, ?, ?)",
                     [(watch, _ms(a), _ms(b), code) for code, a, b in stages])
@@ -139,11 +103,7 @@ def _write_night(con: sqlite3.Connection, apps: dict[str, int], p: PlannedNight,
         "INSERT INTO heart_rate_record_table (uuid, app_info_id, start_time, end_time) "
         "VALUES (randomblob(16), ?, ?, ?)", (apps[WATCH_APP], _ms(p.bed), _ms(wake))).lastrowid
     bed_ms, wake_ms = _ms(p.bed), _ms(wake)
-    low_from = bed_ms + 200 * 60_000  # a 40-minute spell at the night's resting HR
-    samples = []
-    for ms in range(bed_ms, wake_ms, 60_000):
-        low = low_from <= ms < low_from + 40 * 60_000
-        samples.append((hr_parent, ms, p.resting_hr_bpm if low else IN_BED_HR_BPM))
+    samples = [(hr_parent, _ms(t), bpm) for t, bpm in p.hr_in_bed()]
     for hour in (9, 12, 17):  # daytime: never inside the night
         ms = _ms(datetime.combine(p.night, time(hour), p.bed.tzinfo))
         samples.append((hr_parent, ms, DAY_HR_BPM))

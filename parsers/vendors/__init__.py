@@ -36,6 +36,7 @@ from parsers.vendors import (
     hrv4training,
     oura,
     polar,
+    samsung_health,
     whoop,
 )
 from parsers.vendors.common import VendorFormat
@@ -51,6 +52,7 @@ VENDOR_PARSERS: list[ModuleType] = [
     hrv4training,
     elite_hrv,
     health_connect,
+    samsung_health,
 ]
 
 

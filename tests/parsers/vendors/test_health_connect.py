@@ -13,7 +13,8 @@ from parsers.archive import iter_members
 from parsers.base import ParseError
 from parsers.registry import parse_file
 from parsers.vendors import claimants, health_connect
-from sample_data.health_connect import SCHEMA, plan, write_export
+from sample_data.export_plan import plan
+from sample_data.health_connect import SCHEMA, write_export
 
 T0 = int(datetime(2025, 3, 1, 22, 0, tzinfo=UTC).timestamp() * 1000)
 MIN = 60_000
