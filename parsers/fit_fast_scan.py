@@ -151,6 +151,7 @@ class _Walker:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.view = memoryview(data)
         self.scan = Scan()
         self.def_index: dict[bytes, int] = {}
         self.step = [0] * 256  # record-header byte -> record length incl. header (0: none)
@@ -186,9 +187,18 @@ class _Walker:
         """
         data = self.data
         limit = len(data)
-        # Header reads go through a copy cut at `end`: reading past it raises IndexError,
+        # Header reads go through a sequence cut at `end`: reading past it raises IndexError,
         # which ends the loop without a bounds check per record (the hot path is 3 lines).
-        heads = data[:end] if end < limit else data
+        # A bytes copy indexes fastest, but copying data[:end] for every one of N chained
+        # files is quadratic (80,000 tiny chained files, 2.7 MB: 5.5 s); so copy only when
+        # this file is at least as long as what precedes it (all copies together then stay
+        # under twice the input), else take a zero-copy view.
+        if end >= limit:
+            heads = data
+        elif end - pos >= pos:
+            heads = data[:end]
+        else:
+            heads = self.view[:end]
         starts = self.scan.starts
         app = starts.append
         while True:

@@ -20,6 +20,7 @@ import polars as pl
 
 from parsers.base import ParsedFile, ParseError, conform
 from parsers.csv_long import check_width
+from parsers.dates import UNREADABLE, choose, describe, with_swapped
 
 #: Sniffers look at no more than this many leading bytes (they must stay cheap).
 SNIFF_BYTES = 4096
@@ -214,11 +215,59 @@ def naive_datetime(col: str | pl.Expr, formats: Iterable[str] = NAIVE_FORMATS) -
     return pl.coalesce([s.str.to_datetime(f, time_unit="us", strict=False) for f in formats])
 
 
-def local_date(col: str | pl.Expr) -> pl.Expr:
-    """The calendar date a string starts with (`2024-02-28`, `2024-02-28T07:00`, `28.02.2024`)."""
+def date_prefix(col: str | pl.Expr) -> pl.Expr:
+    """The date a string starts with, as text (`2024-02-28T07:00` -> `2024-02-28`)."""
     s = (pl.col(col) if isinstance(col, str) else col).str.strip_chars()
-    prefix = s.str.extract(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})")
-    return pl.coalesce([prefix.str.to_date(f, strict=False) for f in DATE_FORMATS])
+    return s.str.extract(r"^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})")
+
+
+def local_date(col: str | pl.Expr) -> pl.Expr:
+    """The calendar date a string starts with (`2024-02-28`, `2024-02-28T07:00`, `28.02.2024`).
+
+    Row by row, which is safe only because no two `DATE_FORMATS` read one string; a file
+    whose dates may be year-day-month goes through `file_dates` instead."""
+    return pl.coalesce([date_prefix(col).str.to_date(f, strict=False) for f in DATE_FORMATS])
+
+
+#: Date and date-time layouts for files that may be year-day-month (HRV4Training Android).
+FILE_DATE_LAYOUTS = with_swapped(DATE_FORMATS)
+FILE_TIME_LAYOUTS = with_swapped(NAIVE_FORMATS)
+
+
+def file_dates(frame: pl.DataFrame, day: str | None, when: str | None) -> tuple[pl.Expr, list]:
+    """Local dates of spot-check readings, one layout per column decided from the whole file
+    (`parsers.dates.choose`, by sequence: readings come day after day): the `day` column's
+    date, else the date of the `when` date-time. Returns (Date expression, the choices)."""
+    choices, nights = [], []
+    if day:
+        text = frame.select(date_prefix(day)).to_series()
+        choice = choose(text, FILE_DATE_LAYOUTS, column=day, by_sequence=True)
+        choices.append(choice)
+        nights.append(choice.expr(date_prefix(day), datetime=False))
+    if when:
+        choice = choose(frame[when], FILE_TIME_LAYOUTS, column=when, datetime=True,
+                        by_sequence=True)
+        choices.append(choice)
+        nights.append(choice.expr(pl.col(when), datetime=True).dt.date())
+    return (pl.coalesce(nights) if nights else pl.lit(None, pl.Date)), choices
+
+
+def unplaced(frame: pl.DataFrame, night: pl.Expr, value: pl.Expr, choices: list,
+             ) -> tuple[dict[str, int], list[str]]:
+    """Rows holding a value but no readable date: (dropped, problems) to report them.
+
+    Ambiguity notes of the date choices are passed on as problems too."""
+    problems = [p for c in choices for p in c.problems if "ambiguous" in p]
+    lost = frame.filter(night.is_null() & value.is_not_null())
+    if lost.is_empty():
+        return {}, problems
+    cols = [c.column for c in choices]
+    example = next((v for v in lost.select(cols).row(0) if v and v.strip()), "")
+    layouts = ", ".join(f"{c.column} as {describe(c.layout)}" for c in choices if c.layout)
+    rows = "row" if lost.height == 1 else "rows"
+    problems.append(f"{lost.height} {rows} skipped: no readable date (e.g. {example!r}; the "
+                    f"file's dates read {layouts or 'in no known layout'})")
+    return {UNREADABLE: lost.height}, problems
 
 
 def offset_seconds(col: str | pl.Expr) -> pl.Expr:
