@@ -234,7 +234,7 @@ def parse(data: bytes, name: str = "") -> ParsedFile:
         raise ParseError(f"GPX content not readable: {type(exc).__name__}: {exc}") from exc
     samples, tracks = _track_rows(gpx, hr_by_track(root))
     frames = _frames(samples, tracks)
-    if _is_apple_route(gpx.creator):
+    if is_apple_route(gpx.creator):
         # <gpx creator="Apple Health Export"> in workout-routes/: the route of a <Workout>
         # that export.xml already holds; loading it as an activity would count it twice
         frames.pop("activities", None)
@@ -246,7 +246,8 @@ def parse(data: bytes, name: str = "") -> ParsedFile:
     )
 
 
-def _is_apple_route(creator: str | None) -> bool:
+def is_apple_route(creator: str | None) -> bool:
+    """`<gpx creator="Apple Health Export">`: a workout route from Apple's export zip."""
     return bool(creator) and creator.strip().lower().startswith("apple health export")
 
 

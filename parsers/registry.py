@@ -29,8 +29,7 @@ MAX_FILE_BYTES = MAX_MEMBER_BYTES
 #: What an empty file of a format lacks, for the "empty" reason.
 EMPTY_HINTS = {
     "fit": "no heart rate, RR, HRV, sleep, session or summary message",
-    "gpx": "no track with timed points, or an Apple Health workout route without heart "
-           "rate, whose workout comes from export.xml",
+    "gpx": "no track with timed points",
     "csv_long": "a header without data rows",
     "wellness_csv": "a header without data rows",
     "lab_csv": "a header without data rows",
@@ -186,9 +185,12 @@ def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datet
 def _refuse_empty(parsed: ParsedFile, kind: str) -> None:
     """A file that yields no row at all is not `loaded`: quarantined as "empty" (a header-only
     CSV, a GPX without timed track points, a FIT with only file facts, an export `[]`), or,
-    when its rows were all skipped, with the problems that say why."""
+    when its rows were all skipped, with the problems that say why. One exception: an Apple
+    Health workout route, whose workout is loaded from export.xml, stays `loaded`."""
     if any(frame.height for frame in parsed.frames.values()):
         return
+    if kind == "gpx" and gpx.is_apple_route(parsed.device):
+        return  # not empty: a route of a workout that export.xml holds (loaded, no rows)
     if parsed.problems or parsed.dropped:
         why = "; ".join(bounded_problems(parsed.problems)) or ", ".join(
             f"{n} {reason}" for reason, n in parsed.dropped.items())
