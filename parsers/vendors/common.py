@@ -13,7 +13,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 import polars as pl
@@ -298,6 +298,72 @@ def utc_from_zone(naive: pl.Expr, tz: str | None) -> pl.Expr:
     zone = tz or "UTC"
     localised = naive.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
     return localised.dt.convert_time_zone("UTC")
+
+
+#: A step back in local time at least this long, landing in the repeated hour of an autumn
+#: clock change, is the clock going back: what follows in the same stream is the second pass.
+#: (Samples of one stream step forward; a shorter step back is jitter, not the clock.)
+FOLD_MIN_STEP = timedelta(minutes=1)
+#: `dropped` reasons for local times that cannot be placed in UTC.
+AMBIGUOUS_LOCAL = "ambiguous_local_time"
+NONEXISTENT_LOCAL = "nonexistent_local_time"
+
+
+class Placed(NamedTuple):
+    """`frame` with a UTC `ts` column (unplaceable rows removed), and what was removed."""
+
+    frame: pl.DataFrame
+    dropped: dict[str, int]
+    problems: list[str]
+
+
+def utc_by_sequence(frame: pl.DataFrame, naive: str, tz: str | None,
+                    stream: list[str], what: str) -> Placed:
+    """Local wall-clock times of a recorded stream (rows in recording order) -> UTC `ts`.
+
+    In the repeated hour of an autumn clock change a local time happens twice; the stream's
+    own order tells which: once its local time steps back by `FOLD_MIN_STEP` or more into
+    the repeated hour, the rest of that hour is the second pass (as the Fitbit stage fix
+    lays items end to end). Samples of the repeated hour in a stream with no such step (a
+    recording that paused across the change) cannot be placed: dropped and counted
+    (`ambiguous_local_time`), never laid onto the first pass. Local times in the spring-
+    forward gap do not exist on a clock that changed: dropped and counted
+    (`nonexistent_local_time`). `stream` names the columns of one recording (e.g. a day and
+    a device); `what` names the samples in the problem lines.
+    """
+    zone = tz or "UTC"
+    t = pl.col(naive)
+    early = t.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+    late = t.dt.replace_time_zone(zone, ambiguous="latest", non_existent="null")
+    by = stream or [pl.lit(0)]
+    marked = frame.with_columns(
+        (early != late).fill_null(False).alias("_amb"),
+        (t.is_not_null() & early.is_null()).alias("_gap"),
+    ).with_columns(
+        (pl.col("_amb") & ((t - t.shift(1)) <= -FOLD_MIN_STEP).fill_null(False))
+        .over(by).alias("_fold"),
+    ).with_columns(
+        (pl.col("_fold").cum_sum().over(by) > 0).alias("_second"),
+        (pl.col("_fold").cum_sum(reverse=True).over(by) > 0).alias("_first"),
+    )
+    local = (pl.when(~pl.col("_amb")).then(early)
+             .when(pl.col("_second")).then(late)
+             .when(pl.col("_first")).then(early))
+    placed = marked.with_columns(local.dt.convert_time_zone("UTC").alias("ts"))
+    lost_amb = placed.filter(pl.col("_amb") & pl.col("ts").is_null()).height
+    lost_gap = placed.filter(pl.col("_gap")).height
+    dropped, problems = {}, []
+    if lost_amb:
+        dropped[AMBIGUOUS_LOCAL] = lost_amb
+        problems.append(f"{lost_amb} {what} in the repeated hour of the clock change ({zone}) "
+                        f"skipped: their recording shows no step back, so which pass they "
+                        f"belong to is unknown")
+    if lost_gap:
+        dropped[NONEXISTENT_LOCAL] = lost_gap
+        problems.append(f"{lost_gap} {what} skipped: local times that do not exist in {zone} "
+                        f"(the hour skipped when the clocks went forward)")
+    keep = placed.filter(pl.col("ts").is_not_null() | t.is_null())
+    return Placed(keep.drop("_amb", "_gap", "_fold", "_second", "_first"), dropped, problems)
 
 
 def iso_utc(col: str | pl.Expr) -> pl.Expr:

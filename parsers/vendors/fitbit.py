@@ -34,6 +34,7 @@ from parsers.vendors.common import (
     rows_frame,
     summaries,
     text,
+    utc_by_sequence,
     utc_from_zone,
 )
 
@@ -243,11 +244,13 @@ def parse_hrv_details(data: bytes, name: str = "", *, tz: str | None = None) -> 
     frame = read_table(data, name).frame
     ts = require_column(frame.columns, "timestamp", "timestamp", name=name)
     rmssd = require_column(frame.columns, "rmssd", "rmssd", name=name)
-    samples = frame.select(
-        utc_from_zone(naive_datetime(ts), tz).alias("ts"), number(rmssd).alias("rmssd_ms")
-    ).drop_nulls()
+    # rows are one night's 5-minute windows in order: that order places the repeated hour
+    frame = frame.select(naive_datetime(ts).alias("naive"), number(rmssd).alias("rmssd_ms"))
+    placed = utc_by_sequence(frame, "naive", tz, [], "5-minute HRV values")
+    samples = placed.frame.select("ts", "rmssd_ms").drop_nulls()
     return ParsedFile(FORMAT_HRV_DETAILS,
-                      frames_of(hrv_samples=conform(samples, "hrv_samples")), vendor=VENDOR)
+                      frames_of(hrv_samples=conform(samples, "hrv_samples")), vendor=VENDOR,
+                      dropped=placed.dropped, problems=placed.problems)
 
 
 PARSERS = [
