@@ -106,7 +106,7 @@ def choose(
     if not by_sequence and layouts[0] not in everywhere:
         everywhere = _steadier(layouts[0], everywhere, parsed, reads)
     if not everywhere or readable.sum() == 0:
-        return _partly(column, text, layouts, parsed, reads, documented=not by_sequence)
+        return _partly(column, text, layouts, parsed, reads, by_sequence)
     choice = _among(column, text, everywhere, parsed, by_sequence)
     if (garbage := text.len() - int(readable.sum())):
         choice.unreadable = garbage
@@ -155,10 +155,16 @@ def _among(column: str, text: pl.Series, fitting: list[str], parsed: dict[str, p
 
 def _partly(column: str, text: pl.Series, layouts: Sequence[str],
             parsed: dict[str, pl.Series], reads: dict[str, int],
-            documented: bool = False) -> DateChoice:
-    """No layout reads every value: the one reading most (ties: list order), or the
-    documented one; the values it cannot read are rows to drop."""
-    best = layouts[0] if documented else max(layouts, key=lambda f: reads[f])
+            by_sequence: bool) -> DateChoice:
+    """No layout reads every value. A documented layout (not `by_sequence`) stays; else the
+    layout reading most values (ties: the steadier sequence, then list order). The values it
+    cannot read are rows to drop."""
+    if by_sequence:
+        most = max(reads.values())
+        tied = [f for f in layouts if reads[f] == most]
+        best = min(tied, key=lambda f: _mean_step(parsed[f], reads[f]))  # first of equals
+    else:  # the documented layout, unless it reads nothing at all
+        best = layouts[0] if reads[layouts[0]] else max(layouts, key=lambda f: reads[f])
     if reads[best] == 0:
         return DateChoice(column, best, unreadable=text.len())
     missing = parsed[best].is_null()
