@@ -252,6 +252,30 @@ def file_dates(frame: pl.DataFrame, day: str | None, when: str | None) -> tuple[
     return (pl.coalesce(nights) if nights else pl.lit(None, pl.Date)), choices
 
 
+def unreadable_dates(frame: pl.DataFrame, parsed: pl.Expr, raw: str, what: str = "row",
+                     ) -> tuple[dict[str, int], list[str]]:
+    """Rows whose `raw` date is filled but not readable (`parsed` null): (dropped, problems)
+    for the `ParsedFile`, so a file that loses them says so (`date_unreadable`, partial)."""
+    filled = pl.col(raw).str.strip_chars().str.len_chars() > 0
+    lost = frame.filter(filled.fill_null(False) & parsed.is_null())
+    if lost.is_empty():
+        return {}, []
+    return {UNREADABLE: lost.height}, [
+        f"{lost.height} {what}{'s' if lost.height > 1 else ''} skipped: {raw} {lost[raw][0]!r} "
+        f"is not a date or time herstel reads"]
+
+
+def merge_counts(*parts: tuple[dict[str, int], list[str]]) -> tuple[dict[str, int], list[str]]:
+    """Several (dropped, problems) pairs as one."""
+    dropped: dict[str, int] = {}
+    problems: list[str] = []
+    for counts, lines in parts:
+        for reason, n in counts.items():
+            dropped[reason] = dropped.get(reason, 0) + n
+        problems += lines
+    return dropped, problems
+
+
 def unplaced(frame: pl.DataFrame, night: pl.Expr, value: pl.Expr, choices: list,
              ) -> tuple[dict[str, int], list[str]]:
     """Rows holding a value but no readable date: (dropped, problems) to report them.

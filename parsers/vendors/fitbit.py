@@ -34,6 +34,7 @@ from parsers.vendors.common import (
     rows_frame,
     summaries,
     text,
+    unreadable_dates,
     utc_by_sequence,
     utc_from_zone,
 )
@@ -233,8 +234,9 @@ def parse_hrv_summary(data: bytes, name: str = "", *, tz: str | None = None) -> 
     if "nremhr" in frame.columns:
         metrics["nrem_hr"] = number("nremhr")
     out = summaries(frame, metrics, VENDOR, night=local_date(ts))
+    dropped, problems = unreadable_dates(frame, local_date(ts), ts)
     return ParsedFile(FORMAT_HRV_SUMMARY, frames_of(device_summaries=out.drop_nulls("night")),
-                      vendor=VENDOR)
+                      vendor=VENDOR, dropped=dropped, problems=problems)
 
 
 def parse_hrv_details(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:

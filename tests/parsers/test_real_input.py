@@ -117,6 +117,18 @@ def test_the_android_export_in_the_warehouse_is_on_its_dates(tmp_path):
     assert [r[0] for r in got] == DAYS
 
 
+def test_other_vendor_csvs_count_rows_whose_date_cannot_be_read():
+    data = (b"id;contributors;day;score;timestamp\n"
+            b'a1;{"deep_sleep": 80};2026-06-01;84;2026-06-01T00:00:00+02:00\n'
+            b'a2;{"deep_sleep": 70};June 2nd;79;2026-06-02T00:00:00+02:00\n')
+    parsed = parse_file(data, "dailysleep.csv", now=NOW)
+    assert parsed.format == "oura_dailysleep"
+    assert nights(parsed, "sleep_score") == {date(2026, 6, 1): 84.0}
+    assert parsed.dropped == {"date_unreadable": 1}
+    assert parsed.problems == ["1 row skipped: day 'June 2nd' is not a date or time herstel "
+                               "reads"]
+
+
 # ---------------------------------------------------------------- point 3: GPX 1.0, empty files
 
 SPORTRACTIVE = b"""<?xml version="1.0" encoding="UTF-8"?>
