@@ -104,7 +104,7 @@ def choose(
     reads = {f: s.len() - s.null_count() for f, s in parsed.items()}
     everywhere = [f for f in layouts if reads[f] == readable.sum()]
     if not by_sequence and layouts[0] not in everywhere:
-        everywhere = _steadier(layouts[0], everywhere, parsed, reads)
+        everywhere = _steadier(layouts[0], everywhere, parsed, reads, int(readable.sum()))
     if not everywhere or readable.sum() == 0:
         return _partly(column, text, layouts, parsed, reads, by_sequence)
     choice = _among(column, text, everywhere, parsed, by_sequence)
@@ -122,13 +122,15 @@ def _mean_step(parsed: pl.Series, reads: int) -> float:
 
 
 def _steadier(documented: str, fitting: list[str], parsed: dict[str, pl.Series],
-              reads: dict[str, int]) -> list[str]:
+              reads: dict[str, int], total: int) -> list[str]:
     """The documented layout misses some values: an alternative reading them all replaces it
     only if its dates step no more (on average) than the documented layout's own readings;
     otherwise (a typo such as `2024-13-01` among ISO dates) the documented layout stays and
-    the values it cannot read are dropped."""
-    if reads[documented] == 0:
-        return fitting
+    the values it cannot read are dropped. With fewer than two of its own readings there is
+    no sequence to compare: the alternative wins when the documented layout reads under half
+    of the values."""
+    if reads[documented] < 2:
+        return fitting if reads[documented] * 2 < total else []
     own = _mean_step(parsed[documented], reads[documented])
     return [f for f in fitting if _mean_step(parsed[f], reads[f]) <= own]
 

@@ -16,6 +16,7 @@ import pytest
 from parsers_testkit import definition, raw_fit
 
 from parsers.base import MAX_REASON_CHARS, ParseError, bounded_problems
+from parsers.dates import choose
 from parsers.fit_fast_scan import scan
 from parsers.inputs import parse_input
 from parsers.registry import parse_file
@@ -97,6 +98,22 @@ def test_wellness_in_year_day_month_is_read_whole_and_an_iso_typo_stays_a_typo()
     assert parsed.dropped == {"wellness_bad_day": 1}
     assert parsed.problems == ["1 row skipped: day is not an ISO date (YYYY-MM-DD) "
                                "(first at line 14)"]
+
+
+@pytest.mark.parametrize(("values", "by_sequence", "layout", "unreadable"), [
+    (["2017-29-08", "2017-30-08", "2017-31-08", "2017-01-09"], False, "%Y-%d-%m", 0),
+    (["2017-29-08", "2017-30-08", "2017-31-08", "2017-01-09"], True, "%Y-%d-%m", 0),
+    (["2017-01-09", "2017-02-09", "2017-03-09"], True, "%Y-%d-%m", 0),  # 1..3 Sep, daily
+    (["2017-01-09", "2017-02-09", "2017-03-09"], False, "%Y-%m-%d", 0),  # documented ISO
+    (["2024-01-05", "2024-02-05", "2024-03-05"], False, "%Y-%m-%d", 0),  # monthly ISO rows
+    (["2024-03-01", "2024-13-01"], False, "%Y-%m-%d", 1),  # a typo stays a typo
+    (["2024-03-01", "n/a", "2024-03-02"], True, "%Y-%m-%d", 1),  # no date at all
+])
+def test_date_layout_rules(values, by_sequence, layout, unreadable):
+    choice = choose(pl.Series(values), ("%Y-%m-%d", "%Y-%d-%m"), column="day",
+                    by_sequence=by_sequence)
+    assert (choice.layout, choice.unreadable) == (layout, unreadable)
+    assert bool(choice.problems) == bool(unreadable)
 
 
 def test_the_android_export_in_the_warehouse_is_on_its_dates(tmp_path):
