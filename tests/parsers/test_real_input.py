@@ -134,6 +134,16 @@ def test_the_android_export_in_the_warehouse_is_on_its_dates(tmp_path):
     assert [r[0] for r in got] == DAYS
 
 
+def test_elite_hrv_readings_in_year_day_month_land_on_their_dates():
+    rows = "".join(f"{d.year}-{d.day:02d}-{d.month:02d} 06:5{i % 10}:10,Morning Readiness,"
+                   f"5{i % 10},{rmssd_of(d)}\n" for i, d in enumerate(DAYS[18:26]))
+    data = ("Date Time Start,Reading Type,HR,RMSSD\n" + rows).encode()
+    parsed = parse_file(data, "Elite HRV.csv", now=NOW)
+    assert parsed.format == "elite_hrv_csv"
+    assert nights(parsed) == {d: rmssd_of(d) for d in DAYS[18:26]}  # 28 Aug .. 4 Sep
+    assert parsed.dropped == {} and parsed.problems == []
+
+
 def test_other_vendor_csvs_count_rows_whose_date_cannot_be_read():
     data = (b"id;contributors;day;score;timestamp\n"
             b'a1;{"deep_sleep": 80};2026-06-01;84;2026-06-01T00:00:00+02:00\n'
