@@ -65,7 +65,8 @@ class DateChoice:
     column: str
     layout: str | None  # None: the column has no value at all
     unreadable: int = 0  # non-empty values the layout cannot read (rows to drop and count)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the ambiguity and the skipped rows
+    ambiguity: str | None = None  # the problem line saying the layout was a tie
 
     def expr(self, values: pl.Expr, datetime: bool) -> pl.Expr:
         if self.layout is None:
@@ -148,10 +149,11 @@ def _among(column: str, text: pl.Series, fitting: list[str], parsed: dict[str, p
     if differs:
         other = differs[0]
         where = (parsed[other] != parsed[tied[0]]).fill_null(True).arg_true()[0]
-        choice.problems.append(
+        choice.ambiguity = (
             f"{column}: dates are ambiguous ({text[where]!r} reads as {describe(tied[0])} "
             f"and as {describe(other)}, and neither gives a steadier sequence); read as "
             f"{describe(tied[0])}")
+        choice.problems.append(choice.ambiguity)
     return choice
 
 

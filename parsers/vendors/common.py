@@ -281,7 +281,7 @@ def unplaced(frame: pl.DataFrame, night: pl.Expr, value: pl.Expr, choices: list,
     """Rows holding a value but no readable date: (dropped, problems) to report them.
 
     Ambiguity notes of the date choices are passed on as problems too."""
-    problems = [p for c in choices for p in c.problems if "ambiguous" in p]
+    problems = [c.ambiguity for c in choices if c.ambiguity]
     lost = frame.filter(night.is_null() & value.is_not_null())
     if lost.is_empty():
         return {}, problems
