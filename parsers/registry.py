@@ -148,6 +148,8 @@ def parse_file(
     """Sniff, parse and clean one file. Raises only `ParseError` for bad input.
 
     `tz` is the athlete's IANA zone, for vendor files that write local times without an offset.
+    A file without a single row raises `ParseError("empty: ...")` (docs/formats.md); the
+    returned `problems` and any `ParseError` text are bounded (`base.bounded_problems`).
     """
     try:
         return _parse(path_or_bytes, name, engine, now, tz)
