@@ -90,6 +90,41 @@ class ParsedFile:
         return {name: frame.height for name, frame in self.frames.items()}
 
 
+#: A file's recorded reason (`files.reason`) stays short whatever the file holds: at most
+#: `MAX_PROBLEMS` problem lines, each cut to `MAX_PROBLEM_CHARS`, the rest counted as
+#: "and N more problems", all within `MAX_REASON_CHARS` once joined with "; " (a 285 KB
+#: chain of tiny FIT files with bad CRCs made a 2 MB reason).
+MAX_PROBLEMS = 5
+MAX_PROBLEM_CHARS = 200
+MAX_REASON_CHARS = 500
+_CUT = " [...]"
+
+
+def shorten(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """`text` cut to `limit` characters (marked `[...]` where it was cut)."""
+    return text if len(text) <= limit else text[: limit - len(_CUT)] + _CUT
+
+
+def bounded_problems(problems: list[str]) -> list[str]:
+    """The first problems, each shortened, with the rest counted in a last line, so that
+    `"; ".join(result)` never exceeds `MAX_REASON_CHARS`."""
+    kept: list[str] = []
+    tail_room = len("; and 999999999 more problems")
+    used = 0
+    for i, problem in enumerate(problems):
+        line = shorten(problem, MAX_PROBLEM_CHARS)
+        cost = len(line) + (2 if kept else 0)
+        rest = len(problems) - i - 1
+        room = MAX_REASON_CHARS - (tail_room if rest else 0)
+        if len(kept) == MAX_PROBLEMS or used + cost > room:
+            break
+        kept.append(line)
+        used += cost
+    if (more := len(problems) - len(kept)):
+        kept.append(f"and {more} more problem{'s' if more > 1 else ''}")
+    return kept
+
+
 def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     """Cast and order `frame` to the canonical schema of `table`; missing columns become null.
 

@@ -87,6 +87,8 @@ class Scan:
     def_ids: np.ndarray | None = None  # definition id of each data message (file order)
     file_starts: list[int] = field(default_factory=list)  # data messages before each file
     problems: list[str] = field(default_factory=list)
+    #: bytes copied to walk record headers; stays under twice the input (linear cost)
+    copied_bytes: int = 0
 
 
 def parse_definition(data: bytes, pos: int, end: int, has_dev: bool) -> tuple[bytes, int]:
@@ -151,19 +153,23 @@ class _Walker:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.view = memoryview(data)
         self.scan = Scan()
         self.def_index: dict[bytes, int] = {}
         self.step = [0] * 256  # record-header byte -> record length incl. header (0: none)
         self.local_ids = [-1] * 16  # local type -> definition id
-        # (number of data messages before the event, local table after it)
-        self.events: list[tuple[int, list[int]]] = []
+        # per event (file start or definition): data messages before it, and the local table
+        # after it (16 ids), in flat int arrays: no Python object per event, so a chain of
+        # 100,000 tiny files does not make the garbage collector rescan 200,000 lists
+        self.event_counts = array("q")
+        self.event_tables = array("q")
 
     def reset_locals(self) -> None:
         """A new chained file starts with no local definitions (as in the FIT SDK)."""
         self.step = [0] * 256
         self.local_ids = [-1] * 16
         self.scan.file_starts.append(len(self.scan.starts))
-        self.events.append((len(self.scan.starts), list(self.local_ids)))
+        self._event()
 
     def define(self, local: int, key: bytes) -> None:
         did = self.def_index.get(key)
@@ -176,7 +182,11 @@ class _Walker:
         for h in _LOCAL_HEADERS[local]:
             step[h] = length
         self.local_ids[local] = did
-        self.events.append((len(self.scan.starts), list(self.local_ids)))
+        self._event()
+
+    def _event(self) -> None:
+        self.event_counts.append(len(self.scan.starts))
+        self.event_tables.extend(self.local_ids)
 
     def walk(self, pos: int, end: int) -> tuple[int, str | None]:
         """Walk records starting in data[pos:end]; return where it stopped and why.
@@ -186,9 +196,19 @@ class _Walker:
         """
         data = self.data
         limit = len(data)
-        # Header reads go through a copy cut at `end`: reading past it raises IndexError,
+        # Header reads go through a sequence cut at `end`: reading past it raises IndexError,
         # which ends the loop without a bounds check per record (the hot path is 3 lines).
-        heads = data[:end] if end < limit else data
+        # A bytes copy indexes fastest, but copying data[:end] for every one of N chained
+        # files is quadratic (80,000 tiny chained files, 2.7 MB: 5.5 s); so copy only when
+        # this file is at least as long as what precedes it (all copies together then stay
+        # under twice the input), else take a zero-copy view.
+        if end >= limit:
+            heads = data
+        elif end - pos >= pos:
+            heads = data[:end]
+            self.scan.copied_bytes += end
+        else:
+            heads = self.view[:end]
         starts = self.scan.starts
         app = starts.append
         while True:
@@ -231,8 +251,8 @@ class _Walker:
             return scan
         hb = np.frombuffer(self.data, np.uint8)[starts]
         local = np.where(hb & COMPRESSED_HEADER, (hb >> COMPRESSED_LOCAL_SHIFT) & 3, hb & 15)
-        counts = np.array([c for c, _ in self.events], dtype=np.int64)
-        table = np.array([t for _, t in self.events], dtype=np.int64)
+        counts = np.frombuffer(self.event_counts, dtype=np.int64)
+        table = np.frombuffer(self.event_tables, dtype=np.int64).reshape(len(counts), 16)
         epoch = np.searchsorted(counts, np.arange(n), side="right") - 1
         scan.def_ids = table[epoch, local]
         return scan

@@ -77,8 +77,9 @@ def _text(data: bytes) -> str:
         raise ParseError(f"GPX text cannot be decoded as {encoding}: {exc}") from exc
 
 
-def _check_safe_xml(data: bytes) -> None:
-    """Refuse DOCTYPE/ENTITY declarations (billion laughs, external entities) and bad XML."""
+def _check_safe_xml(data: bytes):
+    """Refuse DOCTYPE/ENTITY declarations (billion laughs, external entities) and bad XML;
+    return the root element."""
     try:
         root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
@@ -91,6 +92,35 @@ def _check_safe_xml(data: bytes) -> None:
         ) from exc  # encoding (`UYF-8`, `UTF-7`)
     if root.tag.rsplit("}", 1)[-1] != "gpx":
         raise ParseError(f"not a GPX file: XML root is <{root.tag}>, expected <gpx>")
+    return root
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _hr_of(elem) -> int | None:
+    """First HR value below a track point, any namespace or nesting (None if not a number)."""
+    for child in elem.iter():
+        if child is not elem and _local(child.tag) in HR_TAGS and child.text:
+            try:
+                return round(float(child.text.strip()))
+            except (ValueError, OverflowError):
+                return None
+    return None
+
+
+def hr_by_track(root) -> list[list[int | None]]:
+    """Heart rate of every track point, per track, read from the XML itself.
+
+    gpxpy reads `<extensions>` only in GPX 1.1; a file declaring `version="1.0"` that
+    carries Garmin's TrackPointExtension anyway (Sportractive) would lose its heart rate:
+        <gpx version="1.0" xmlns:gpxtpx="http://www.garmin.com/xmlschemas/TrackPointExtension/v1">
+          <trkpt lat=".." lon=".."><time>..</time><extensions><gpxtpx:TrackPointExtension>
+            <gpxtpx:hr>121</gpxtpx:hr></gpxtpx:TrackPointExtension></extensions></trkpt>
+    """
+    return [[_hr_of(point) for point in trk.iter() if _local(point.tag) == "trkpt"]
+            for trk in root if _local(trk.tag) == "trk"]
 
 
 def _utc(ts: datetime | None) -> datetime | None:
@@ -137,17 +167,23 @@ def sub_sport(kind: str | None) -> str | None:
     return "strength_training" if name in STRENGTH_TYPES else None
 
 
-def _track_rows(gpx) -> tuple[list[dict], list[dict]]:
-    """Per-point HR samples and per-track activity facts (gpxpy is an object model)."""
+def _track_rows(gpx, hr: list[list[int | None]]) -> tuple[list[dict], list[dict]]:
+    """Per-point HR samples and per-track activity facts (gpxpy is an object model).
+
+    HR comes from `hr` (the XML's own track points, `hr_by_track`) when it lines up with
+    gpxpy's points, else from gpxpy's extensions."""
     samples, tracks = [], []
     for number, track in enumerate(gpx.tracks):
         bounds = track.get_time_bounds()
         start = _utc(bounds.start_time)
         if start is None:
             continue  # a track without times cannot be placed in a night or a day
-        for point in track.walk(only_points=True):
+        points = list(track.walk(only_points=True))
+        own = hr[number] if number < len(hr) and len(hr[number]) == len(points) else None
+        for i, point in enumerate(points):
             if point.time is not None:
-                samples.append({"track": number, "ts": _utc(point.time), "bpm": _hr(point)})
+                bpm = own[i] if own is not None else _hr(point)
+                samples.append({"track": number, "ts": _utc(point.time), "bpm": bpm})
         tracks.append(
             {
                 "track": number,
@@ -189,16 +225,16 @@ def _frames(samples: list[dict], tracks: list[dict]) -> dict[str, pl.DataFrame]:
 
 def parse(data: bytes, name: str = "") -> ParsedFile:
     """Parse GPX bytes; raises ParseError for unsafe or malformed XML."""
-    _check_safe_xml(data)
+    root = _check_safe_xml(data)
     try:
         gpx = gpxpy.parse(_text(data))
     except ParseError:
         raise
     except Exception as exc:  # noqa: BLE001 - gpxpy raises many types for bad content
         raise ParseError(f"GPX content not readable: {type(exc).__name__}: {exc}") from exc
-    samples, tracks = _track_rows(gpx)
+    samples, tracks = _track_rows(gpx, hr_by_track(root))
     frames = _frames(samples, tracks)
-    if _is_apple_route(gpx.creator):
+    if is_apple_route(gpx.creator):
         # <gpx creator="Apple Health Export"> in workout-routes/: the route of a <Workout>
         # that export.xml already holds; loading it as an activity would count it twice
         frames.pop("activities", None)
@@ -210,7 +246,8 @@ def parse(data: bytes, name: str = "") -> ParsedFile:
     )
 
 
-def _is_apple_route(creator: str | None) -> bool:
+def is_apple_route(creator: str | None) -> bool:
+    """`<gpx creator="Apple Health Export">`: a workout route from Apple's export zip."""
     return bool(creator) and creator.strip().lower().startswith("apple health export")
 
 

@@ -29,8 +29,11 @@ import polars as pl
 
 from parsers.base import ParsedFile, ParseError, conform
 from parsers.csv_long import first_error, read_text_csv, summarise_errors
+from parsers.dates import choose
 
 DAY_ALIASES = ("day", "date")
+#: The documented layout first; its year-day-month twin only by the rule in parsers.dates.
+DAY_LAYOUTS = ("%Y-%m-%d", "%Y-%d-%m")
 #: Marker names (lower-case) -> canonical marker.
 MARKERS = {
     "ferritin": "ferritin", "ferritine": "ferritin", "serum ferritin": "ferritin",
@@ -72,7 +75,9 @@ def parse(data: bytes, name: str = "") -> ParsedFile:
     if missing:
         raise ParseError(f"lab-results CSV needs the columns day, marker, value, unit; "
                          f"missing: {', '.join(missing)}")  # fmt: skip
-    day = pl.col("day").str.to_date("%Y-%m-%d", strict=False)
+    # one layout for the whole file (parsers.dates): ISO, or year-day-month when ISO
+    # cannot read some rows and year-day-month reads them all as a steadier sequence
+    day = choose(frame["day"], DAY_LAYOUTS, column="day").expr(pl.col("day"), False)
     value = pl.col("value").str.replace(",", ".").cast(pl.Float64, strict=False)
     raw_marker = pl.col("marker").str.to_lowercase().str.strip_chars()
     marker = raw_marker.replace_strict(MARKERS, default=raw_marker, return_dtype=pl.String)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from parsers import csv_long, fit, gpx, lab_csv, vendors, wellness_csv
 from parsers.archive import MAX_MEMBER_BYTES
-from parsers.base import ParsedFile, ParseError
+from parsers.base import ParsedFile, ParseError, bounded_problems, shorten
 from parsers.clean import drop_impossible
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 SNIFF_BYTES = 4096
 #: A file bigger than this is refused unread (the same cap as one archive member).
 MAX_FILE_BYTES = MAX_MEMBER_BYTES
+#: What an empty file of a format lacks, for the "empty" reason.
+EMPTY_HINTS = {
+    "fit": "no heart rate, RR, HRV, sleep, session or summary message",
+    "gpx": "no track with timed points",
+    "csv_long": "a header without data rows",
+    "wellness_csv": "a header without data rows",
+    "lab_csv": "a header without data rows",
+}
 _XML_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 _XML_SKIP = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>)", re.S)
 
@@ -141,8 +149,21 @@ def parse_file(
     """Sniff, parse and clean one file. Raises only `ParseError` for bad input.
 
     `tz` is the athlete's IANA zone, for vendor files that write local times without an offset.
+    A file without a single row raises `ParseError("empty: ...")` (docs/formats.md); the
+    returned `problems` and any `ParseError` text are bounded (`base.bounded_problems`).
     """
+    try:
+        return _parse(path_or_bytes, name, engine, now, tz)
+    except ParseError as exc:  # a reason stays short whatever the file (base.MAX_REASON_CHARS)
+        raise ParseError(shorten(str(exc))) from exc.__cause__
+
+
+def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datetime | None,
+           tz: str | None) -> ParsedFile:
     data, name = _read(path_or_bytes, name)
+    if not data.strip():
+        what = "0 bytes" if not data else f"{len(data)} bytes of white space only"
+        raise ParseError(f"empty: the file is {what}")
     kind = sniff(data, name)
     if kind is None:
         raise _unrecognised(data, name)
@@ -159,4 +180,23 @@ def parse_file(
     except Exception as exc:  # noqa: BLE001 - the contract: bad input ends in ParseError
         log.warning("%s parser failed on %s: %s", kind, name or "<bytes>", type(exc).__name__)
         raise ParseError(f"{kind} file could not be parsed: {type(exc).__name__}: {exc}") from exc
-    return drop_impossible(parsed, now or datetime.now(UTC))
+    _refuse_empty(parsed, kind)
+    cleaned = drop_impossible(parsed, now or datetime.now(UTC))
+    return replace(cleaned, problems=bounded_problems(cleaned.problems))
+
+
+def _refuse_empty(parsed: ParsedFile, kind: str) -> None:
+    """A file that yields no row at all is not `loaded`: quarantined as "empty" (a header-only
+    CSV, a GPX without timed track points, a FIT with only file facts, an export `[]`), or,
+    when its rows were all skipped, with the problems that say why. One exception: an Apple
+    Health workout route, whose workout is loaded from export.xml, stays `loaded`."""
+    if any(frame.height for frame in parsed.frames.values()):
+        return
+    if kind == "gpx" and gpx.is_apple_route(parsed.device):
+        return  # not empty: a route of a workout that export.xml holds (loaded, no rows)
+    if parsed.problems or parsed.dropped:
+        why = "; ".join(bounded_problems(parsed.problems)) or ", ".join(
+            f"{n} {reason}" for reason, n in parsed.dropped.items())
+        raise ParseError(f"no usable rows in this {kind} file: {why}")
+    hint = EMPTY_HINTS.get(kind, "nothing herstel loads")
+    raise ParseError(f"empty: no readings in this {kind} file ({hint})")

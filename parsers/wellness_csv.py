@@ -16,9 +16,12 @@ import polars as pl
 
 from parsers.base import CANONICAL, ParsedFile, ParseError, conform
 from parsers.csv_long import first_error, read_text_csv, summarise_errors
+from parsers.dates import choose
 
 SCORES = tuple(c for c in CANONICAL["wellness"] if c != "day")
 DAY_ALIASES = ("day", "date")
+#: The documented layout first; its year-day-month twin only by the rule in parsers.dates.
+DAY_LAYOUTS = ("%Y-%m-%d", "%Y-%d-%m")
 REASONS = {
     "wellness_bad_day": "day is not an ISO date (YYYY-MM-DD)",
     "wellness_bad_score": "score is not a number (kept as empty)",
@@ -43,7 +46,9 @@ def parse(data: bytes, name: str = "") -> ParsedFile:
     if "day" not in frame.columns or not scores:
         raise ParseError("wellness CSV needs a header with `day` and at least one of "
                          + ", ".join(SCORES))
-    day = pl.col("day").str.to_date("%Y-%m-%d", strict=False)
+    # one layout for the whole file (parsers.dates): ISO, or year-day-month when ISO
+    # cannot read some rows and year-day-month reads them all as a steadier sequence
+    day = choose(frame["day"], DAY_LAYOUTS, column="day").expr(pl.col("day"), False)
     marked = frame.with_columns(first_error([("wellness_bad_day", day.is_null())]))
     bad_scores = pl.concat([
         marked.filter(pl.col("_error").is_null() & pl.col(s).is_not_null()

@@ -15,14 +15,15 @@ from parsers.base import ParsedFile
 from parsers.vendors.common import (
     VendorFormat,
     check_dates,
+    file_dates,
     find_column,
     frames_of,
     header_of,
-    local_date,
     morning_readings,
-    naive_datetime,
+    number,
     read_table,
     require_column,
+    unplaced,
 )
 
 VENDOR = "elite_hrv"
@@ -49,15 +50,23 @@ def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
     cols = table.columns
     when = require_column(cols, "date/time", *DATE_COLUMNS, name=name)
     rmssd = require_column(cols, "RMSSD", "RMSSD", name=name)
-    check_dates(table, local_date(when), when, name)
     # 2017 layout: Member,Date,Datetime,Type,HRV,lnRmssd,Rmssd,... (UTF-8 BOM, CRLF)
     # jan,2017-05-04,2017-05-04 06:58:10,Morning Readiness,68,4.41,82.3,...
     kind = find_column(cols, *TYPE_COLUMNS)
     if kind:
         table = table.filter(pl.col(kind).str.to_lowercase().str.contains("morning"))
-    out = morning_readings(table, local_date(when), naive_datetime(when), rmssd,
+    # one date-time layout for the whole file (a date-only column is read as a date)
+    night, choices = file_dates(table, None, when)
+    if not table.select(night.is_not_null().any()).item():
+        night, choices = file_dates(table, when, None)
+    check_dates(table, night, when, name)
+    dropped, problems = unplaced(table, night, number(rmssd), choices)
+    order = next((c.expr(pl.col(when), datetime=True) for c in choices if c.column == when
+                  and c.layout and "%H" in c.layout), pl.lit(None, pl.Datetime("us")))
+    out = morning_readings(table, night, order, rmssd,
                            find_column(cols, "HR", "Heart Rate", "Avg HR"), VENDOR)
-    return ParsedFile(FORMAT, frames_of(device_summaries=out), vendor=VENDOR)
+    return ParsedFile(FORMAT, frames_of(device_summaries=out), vendor=VENDOR,
+                      problems=problems, dropped=dropped)
 
 
 PARSERS = [VendorFormat(FORMAT, sniff, parse)]

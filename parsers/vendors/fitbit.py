@@ -34,6 +34,8 @@ from parsers.vendors.common import (
     rows_frame,
     summaries,
     text,
+    unreadable_dates,
+    utc_by_sequence,
     utc_from_zone,
 )
 
@@ -232,8 +234,9 @@ def parse_hrv_summary(data: bytes, name: str = "", *, tz: str | None = None) -> 
     if "nremhr" in frame.columns:
         metrics["nrem_hr"] = number("nremhr")
     out = summaries(frame, metrics, VENDOR, night=local_date(ts))
+    dropped, problems = unreadable_dates(frame, local_date(ts), ts)
     return ParsedFile(FORMAT_HRV_SUMMARY, frames_of(device_summaries=out.drop_nulls("night")),
-                      vendor=VENDOR)
+                      vendor=VENDOR, dropped=dropped, problems=problems)
 
 
 def parse_hrv_details(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
@@ -243,11 +246,13 @@ def parse_hrv_details(data: bytes, name: str = "", *, tz: str | None = None) -> 
     frame = read_table(data, name).frame
     ts = require_column(frame.columns, "timestamp", "timestamp", name=name)
     rmssd = require_column(frame.columns, "rmssd", "rmssd", name=name)
-    samples = frame.select(
-        utc_from_zone(naive_datetime(ts), tz).alias("ts"), number(rmssd).alias("rmssd_ms")
-    ).drop_nulls()
+    # rows are one night's 5-minute windows in order: that order places the repeated hour
+    frame = frame.select(naive_datetime(ts).alias("naive"), number(rmssd).alias("rmssd_ms"))
+    placed = utc_by_sequence(frame, "naive", tz, [], "5-minute HRV values")
+    samples = placed.frame.select("ts", "rmssd_ms").drop_nulls()
     return ParsedFile(FORMAT_HRV_DETAILS,
-                      frames_of(hrv_samples=conform(samples, "hrv_samples")), vendor=VENDOR)
+                      frames_of(hrv_samples=conform(samples, "hrv_samples")), vendor=VENDOR,
+                      dropped=placed.dropped, problems=placed.problems)
 
 
 PARSERS = [

@@ -15,14 +15,15 @@ from parsers.base import ParsedFile
 from parsers.vendors.common import (
     VendorFormat,
     check_dates,
+    file_dates,
     find_column,
     frames_of,
     header_of,
-    local_date,
     morning_readings,
-    naive_datetime,
+    number,
     read_table,
     require_column,
+    unplaced,
 )
 
 VENDOR = "hrv4training"
@@ -39,9 +40,15 @@ def sniff(data: bytes, name: str) -> bool:
 
 
 def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
-    """Morning readings -> device_summaries hrv_rmssd_ms and resting_hr per local date."""
+    """Morning readings -> device_summaries hrv_rmssd_ms and resting_hr per local date.
+
+    The date layout is decided per file from all rows (`vendors.common.file_dates`): the
+    Android app writes year-day-month (`2017-29-08`), iOS year-month-day. A reading whose
+    date cannot be read is dropped and counted (`date_unreadable`), never guessed.
+    """
     # date,timestamp_measurement,HR,AVNN,SDNN,rMSSD,pNN50,LF,HF,HRV4T_Recovery_Points,...
     # 2024-03-02,2024-03-02 07:01:22,52,1153.8,61.2,74.3,41.0,1450.2,1810.7,8.1,...
+    # Android:  2017-29-08,...  (year-day-month: 29 August 2017)
     table = read_table(data, name).frame
     cols = table.columns
     rmssd = require_column(cols, "rMSSD", "rMSSD", "rmssd", name=name)
@@ -49,12 +56,15 @@ def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
     day = find_column(cols, "date", "day")
     if day is None and when is None:
         require_column(cols, "date", "date", "timestamp_measurement", name=name)
-    nights = [local_date(c) for c in (day, when) if c]
-    check_dates(table, pl.coalesce(nights), day or when, name)
-    order = naive_datetime(when) if when else pl.lit(None, pl.Datetime("us"))
-    out = morning_readings(table, pl.coalesce(nights), order, rmssd,
+    night, choices = file_dates(table, day, when)
+    check_dates(table, night, day or when, name)
+    dropped, problems = unplaced(table, night, number(rmssd), choices)
+    order = next((c.expr(pl.col(when), datetime=True) for c in choices if c.column == when),
+                 pl.lit(None, pl.Datetime("us")))
+    out = morning_readings(table, night, order, rmssd,
                            find_column(cols, "HR", "heart rate"), VENDOR)
-    return ParsedFile(FORMAT, frames_of(device_summaries=out), vendor=VENDOR)
+    return ParsedFile(FORMAT, frames_of(device_summaries=out), vendor=VENDOR,
+                      problems=problems, dropped=dropped)
 
 
 PARSERS = [VendorFormat(FORMAT, sniff, parse)]

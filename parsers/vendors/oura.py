@@ -33,6 +33,7 @@ from parsers.vendors.common import (
     read_table,
     require_column,
     summaries,
+    unreadable_dates,
 )
 
 VENDOR = "oura"
@@ -218,7 +219,9 @@ def _daily(data: bytes, name: str, fmt: str, metrics: dict[str, str]) -> ParsedF
     day = require_column(frame.columns, "day", "day", name=name)
     exprs = {m: number(c) for m, c in metrics.items() if c in frame.columns}
     out = summaries(frame, exprs, VENDOR, night=local_date(day)).drop_nulls("night")
-    return ParsedFile(fmt, frames_of(device_summaries=out), vendor=VENDOR)
+    dropped, problems = unreadable_dates(frame, local_date(day), day)
+    return ParsedFile(fmt, frames_of(device_summaries=out), vendor=VENDOR, dropped=dropped,
+                      problems=problems)
 
 
 def parse_dailysleep(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
@@ -258,7 +261,9 @@ def parse_trends(data: bytes, name: str = "", *, tz: str | None = None) -> Parse
     end = find_column(cols, "Bedtime End")
     ts = iso_utc(end) if end else None
     out = summaries(frame, metrics, VENDOR, night=local_date(date), ts=ts).drop_nulls("night")
-    return ParsedFile(FORMAT_TRENDS, frames_of(device_summaries=out), vendor=VENDOR)
+    dropped, problems = unreadable_dates(frame, local_date(date), date)
+    return ParsedFile(FORMAT_TRENDS, frames_of(device_summaries=out), vendor=VENDOR,
+                      dropped=dropped, problems=problems)
 
 
 PARSERS = [

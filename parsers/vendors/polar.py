@@ -36,6 +36,7 @@ from parsers.vendors.common import (
     sport_columns,
     summaries,
     text,
+    utc_by_sequence,
     utc_from_local,
     utc_from_zone,
 )
@@ -81,18 +82,22 @@ def parse_ppi(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFi
     # [{"date": "2022-03-05", "devicePpiSamplesList": [{"deviceId": "A1B2C3D4",
     #   "ppiSamples": [{"sampleDateTime": "2022-03-05T00:00:01.234", "pulseLength": 925,
     #   "errorEstimate": 10, "blocker": false}, ...]}]}]
+    # Times are local and offset-less: on the autumn clock-change night the hour 02:00-03:00
+    # comes twice; each device list is one recording, so its order places the second pass.
     rows = []
-    for day in json_records(data, name, "Polar PPI"):
+    for d, day in enumerate(json_records(data, name, "Polar PPI")):
         lists = day.get("devicePpiSamplesList") or [day]
-        for device in items(lists):
+        for k, device in enumerate(items(lists)):
             for s in items(obj(device).get("ppiSamples")):
                 if isinstance(s, dict) and not s.get("blocker") and not s.get("blockerBit"):
-                    rows.append({"t": s.get("sampleDateTime"), "rr": s.get("pulseLength")})
-    frame = rows_frame(rows, {"t": pl.String, "rr": pl.Float64})
-    rr = frame.select(utc_from_zone(naive_datetime("t"), tz).alias("ts"),
-                      pl.col("rr").alias("rr_ms")).drop_nulls().sort("ts")
+                    rows.append({"stream": d * 1000 + k, "t": s.get("sampleDateTime"),
+                                 "rr": s.get("pulseLength")})
+    frame = rows_frame(rows, {"stream": pl.Int64, "t": pl.String, "rr": pl.Float64})
+    frame = frame.with_columns(naive_datetime("t").alias("naive"))
+    placed = utc_by_sequence(frame, "naive", tz, ["stream"], "PPI samples")
+    rr = placed.frame.select("ts", pl.col("rr").alias("rr_ms")).drop_nulls().sort("ts")
     return ParsedFile(FORMAT_PPI, frames_of(rr_intervals=conform(rr, "rr_intervals")),
-                      vendor=VENDOR)
+                      vendor=VENDOR, dropped=placed.dropped, problems=placed.problems)
 
 
 # ---------------------------------------------------------------- sleep

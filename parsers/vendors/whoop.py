@@ -27,6 +27,7 @@ from parsers.vendors.common import (
     sport_columns,
     summaries,
     truthy,
+    unreadable_dates,
     utc_from_local,
     utc_from_zone,
 )
@@ -153,6 +154,13 @@ def _nights(frame: pl.DataFrame, name: str, tz: str | None) -> pl.DataFrame:
     ).filter(pl.col("_night").is_not_null())
 
 
+def _lost_nights(frame: pl.DataFrame, name: str) -> tuple[dict[str, int], list[str]]:
+    """Cycles whose Wake onset is filled but unreadable (an empty one is an unscored cycle,
+    e.g. the current day's, and carries no night)."""
+    wake = require_column(frame.columns, "Wake onset", *COLUMNS["wake"], name=name)
+    return unreadable_dates(frame, naive_datetime(wake), wake, "cycle")
+
+
 # ---------------------------------------------------------------- parsers
 
 
@@ -164,6 +172,7 @@ def parse_cycles(data: bytes, name: str = "", *, tz: str | None = None) -> Parse
     table = read_table(data, name).frame
     require_column(table.columns, "Cycle start time", *COLUMNS["cycle_start"], name=name)
     rows = _longest_per_night(_nights(table, name, tz))
+    dropped, problems = _lost_nights(table, name)
     metrics = {
         metric: number(col)
         for metric, key in (("resting_hr", "resting_hr"), ("hrv_rmssd_ms", "hrv"),
@@ -174,7 +183,7 @@ def parse_cycles(data: bytes, name: str = "", *, tz: str | None = None) -> Parse
         metrics["sleep_hours"] = hours
     out = summaries(rows, metrics, VENDOR, night=pl.col("_night"), ts=pl.col("_wake_utc"))
     return ParsedFile(FORMAT_CYCLES, frames_of(device_summaries=out), vendor=VENDOR,
-                      utc_offset_s=_offset(table))
+                      utc_offset_s=_offset(table), dropped=dropped, problems=problems)
 
 
 def parse_sleeps(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
@@ -187,6 +196,7 @@ def parse_sleeps(data: bytes, name: str = "", *, tz: str | None = None) -> Parse
     nap = _col(table.columns, "nap")
     main = table.filter(~truthy(nap)) if nap else table
     rows = _longest_per_night(_nights(main, name, tz))
+    dropped, problems = _lost_nights(main, name)
     metrics: dict[str, pl.Expr] = {}
     for metric, key in (("sleep_hours", "asleep"), ("light_sleep_hours", "light"),
                         ("deep_sleep_hours", "deep"), ("rem_sleep_hours", "rem"),
@@ -195,7 +205,7 @@ def parse_sleeps(data: bytes, name: str = "", *, tz: str | None = None) -> Parse
             metrics[metric] = hours
     out = summaries(rows, metrics, VENDOR, night=pl.col("_night"), ts=pl.col("_wake_utc"))
     return ParsedFile(FORMAT_SLEEPS, frames_of(device_summaries=out), vendor=VENDOR,
-                      utc_offset_s=_offset(table))
+                      utc_offset_s=_offset(table), dropped=dropped, problems=problems)
 
 
 def parse_workouts(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
@@ -222,8 +232,10 @@ def parse_workouts(data: bytes, name: str = "", *, tz: str | None = None) -> Par
         *[(number(c) if (c := _col(cols, key)) else pl.lit(None, pl.Float64)).alias(out)
           for out, key in optional.items()],
     ).filter(pl.col("start_ts").is_not_null())
+    dropped, problems = unreadable_dates(table, _utc(cols, start_naive, tz), start, "workout")
     return ParsedFile(FORMAT_WORKOUTS, frames_of(activities=conform(acts, "activities")),
-                      vendor=VENDOR, utc_offset_s=_offset(table))
+                      vendor=VENDOR, utc_offset_s=_offset(table), dropped=dropped,
+                      problems=problems)
 
 
 PARSERS = [

@@ -55,7 +55,7 @@ def test_future_timestamps_dropped_against_now():
 
 @pytest.mark.parametrize(
     ("data", "name", "reason"),
-    [(b"", "empty", "unrecognised format: 0 bytes"),
+    [(b"", "empty", "empty: the file is 0 bytes"),
      (b"\x00\x01\x02\x03", "blob.bin", "unrecognised format: 4 bytes of unknown binary"),
      (b"<HealthData/>", "export.xml", "unrecognised format: XML with root <healthdata>"),
      (b"a,b,c\n1,2,3\n", "x.csv", "unrecognised format: text whose first line has columns"),
@@ -93,11 +93,14 @@ def test_fit_engine_passed_through(fit_builder):
 
 
 def test_register_a_new_format(monkeypatch):
-    from parsers.base import ParsedFile
+    import polars as pl
 
+    from parsers.base import ParsedFile, conform
+
+    row = conform(pl.DataFrame({"day": [datetime(2024, 3, 1).date()], "mood": [7.0]}), "wellness")
     monkeypatch.setattr(registry, "FORMATS", dict(registry.FORMATS))
     fmt = registry.Format("acme_csv", lambda d, n: d.startswith(b"ACME"),
-                          lambda d, n: ParsedFile("acme_csv"), (".acme",))
+                          lambda d, n: ParsedFile("acme_csv", {"wellness": row}), (".acme",))
     registry.register(fmt)
     assert sniff(b"ACME v1\n", "x") == "acme_csv"
     assert sniff(b"", "export.acme") == "acme_csv"
