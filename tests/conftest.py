@@ -30,5 +30,7 @@ def prefect_server():
     """One temporary Prefect server for all flow tests (FIELD-NOTES: ~6 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # a busy shared machine can need longer than Prefect's 30 s to start the server
+    timeout = int(os.environ.get("HERSTEL_TEST_PREFECT_STARTUP_S", "30"))
+    with prefect_test_harness(server_startup_timeout=timeout):
         yield
