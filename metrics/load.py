@@ -1,20 +1,27 @@
 """Training load: TRIMP per activity and the daily load table (DESIGN §3 `daily_metrics`).
 
-TRIMP (training impulse) puts one number on a session's internal load. We use:
+TRIMP (training impulse) puts one number on a session's internal load. herstel uses one
+method for every session, Banister's exponentially weighted TRIMP (Banister 1991; Morton,
+Fitz-Clarke & Banister 1990), so sessions recorded by different devices add up on one scale
+(docs/metrics.md "One training-load scale"):
 
-* **Edwards** (`edwards_hr`) when the session has heart-rate samples covering at least
-  `EDWARDS_MIN_COVERAGE` of its duration: minutes in the zones 50-60, 60-70, 70-80, 80-90 and
-  90-100 % of HRmax, weighted 1..5 and summed (at or above HRmax counts as zone 5, under
-  50 % counts 0). Each sample stands for the time until the next sample, at most
-  `HR_SAMPLE_MAX_GAP` (a longer pause is a gap, not time in zone).
-* **Banister** (`banister_avg_hr`) otherwise, from the session's average HR:
-  duration_min x HRr x 0.64 x e^(k x HRr), HRr = (avg_hr - HRrest) / (HRmax - HRrest) clipped
-  to 0..1, k = 1.92 for men, 1.67 for women and their midpoint 1.795 when sex is unknown.
+* **`banister_hr`** when the session has heart-rate samples covering at least
+  `HR_SAMPLES_MIN_COVERAGE` of its duration: the Banister weighting integrated sample by
+  sample, sum of dt_min x HRr x 0.64 x e^(k x HRr) (the form of Manzi et al. 2009's iTRIMP
+  with Banister's generic weighting). Each sample stands for the time until the next
+  sample, at most `HR_SAMPLE_MAX_GAP` (a longer pause is a gap, not training).
+* **`banister_avg_hr`** otherwise, from the session's average HR:
+  duration_min x HRr x 0.64 x e^(k x HRr). For a steady session both give the same number.
 * null (`trimp_method` null) when the session has neither.
 
-HRmax: `athletes.hr_max`, else 220 - age in the activity's year, else 190. HRrest: the
-athlete's latest nightly resting HR within 28 days before the session when `nightly` is
-given, else 60 bpm.
+HRr = (HR - HRrest) / (HRmax - HRrest) clipped to 0..1, k = 1.92 for men, 1.67 for women and
+their midpoint 1.795 when sex is unknown. HRmax: `athletes.hr_max`, else 220 - age in the
+activity's year, else 190. HRrest: the athlete's latest nightly resting HR within 28 days
+before the session when `nightly` is given, else 60 bpm.
+
+Before 2026-12 herstel scored sessions with samples by Edwards' zone TRIMP (about twice the
+Banister number for the same hour at 150 bpm) and summed both kinds: a switch from a phone
+app to a watch then read as a string of heavy weeks.
 """
 
 from __future__ import annotations
@@ -24,17 +31,23 @@ from datetime import timedelta
 import polars as pl
 
 from metrics.local_time import as_utc, with_local_date
+from metrics.pmc import with_pmc
 from metrics.sleep import JOIN_GAP
 
 UTC_US = pl.Datetime("us", "UTC")
 
-#: Share of an activity's duration HR samples must cover for Edwards TRIMP.
-EDWARDS_MIN_COVERAGE = 0.5
+#: Share of an activity's duration HR samples must cover for the per-sample TRIMP.
+HR_SAMPLES_MIN_COVERAGE = 0.5
 #: Longest time one HR sample stands for inside an activity.
 HR_SAMPLE_MAX_GAP = timedelta(seconds=30)
 #: Banister's weighting exponent per sex (Banister 1991); unknown sex takes the midpoint.
 BANISTER_K = {"m": 1.92, "f": 1.67}
 BANISTER_K_UNKNOWN = (1.92 + 1.67) / 2
+#: Banister's weighting factor (the 0.64 of 0.64 e^(k x HRr)).
+BANISTER_A = 0.64
+#: trimp_method values: samples, average HR.
+METHOD_SAMPLES = "banister_hr"
+METHOD_AVG = "banister_avg_hr"
 #: Fallbacks when the athlete record does not say: HRmax (bpm) and HRrest (bpm).
 DEFAULT_HR_MAX = 190.0
 DEFAULT_HR_REST = 60.0
@@ -43,6 +56,13 @@ HR_REST_MAX_AGE = timedelta(days=28)
 #: Day windows of the rolling loads, in calendar days ending on (and including) the day.
 ACUTE_DAYS = 7
 CHRONIC_DAYS = 28
+#: A session that is shorter than REST_DAY_MAX_MINUTES *and* scores under REST_DAY_MAX_TRIMP
+#: (or has no TRIMP) does not break a rest day: watches auto-record walks and commutes, and a
+#: 15-minute walk is not training. 20 min is the shortest bout most watches auto-detect as a
+#: workout only after a few minutes, and 10 TRIMP is about 20 minutes of easy walking
+#: (HRr 0.25); both are herstel's choice (docs/metrics.md "Rest days").
+REST_DAY_MAX_MINUTES = 20.0
+REST_DAY_MAX_TRIMP = 10.0
 #: A session is strength training when its sport or sub-sport says so (FIT names).
 STRENGTH = "strength_training"
 #: Every sport / sub-sport name (lower-case) that means strength training: the FIT name, and
@@ -63,14 +83,18 @@ SEDENTARY_MIN_WORN_HOURS = 1.0
 DAILY_COLUMNS: dict[str, pl.DataType] = {
     "athlete_id": pl.String(),
     "day": pl.Date(),  # local calendar date
-    "is_rest_day": pl.Boolean(),  # no activity started that local day
-    "load_trimp": pl.Float64(),  # sum of the day's TRIMP (0 on a rest day)
+    "is_rest_day": pl.Boolean(),  # no training session (see REST_DAY_*) started that day
+    "load_trimp": pl.Float64(),  # sum of the day's TRIMP, sessions that count for load
     "acute_load": pl.Float64(),  # mean daily TRIMP over days D-6..D
     "chronic_load": pl.Float64(),  # mean daily TRIMP over days D-27..D
     "acwr": pl.Float64(),  # acute / chronic
     "strength_load": pl.Float64(),  # TRIMP of strength sessions that day
     "sedentary_hours": pl.Float64(),  # low-HR hours outside bed and training (approximation)
     "steps": pl.Int64(),  # not yet derived: null
+    "ctl": pl.Float64(),  # chronic training load, 42-day EWMA of load_trimp (metrics/pmc.py)
+    "atl": pl.Float64(),  # acute training load, 7-day EWMA of load_trimp
+    "tsb": pl.Float64(),  # training stress balance: yesterday's ctl - atl
+    "ramp_rate": pl.Float64(),  # ctl - ctl 7 days before
 }
 
 
@@ -98,9 +122,28 @@ def _sex_k() -> pl.Expr:
     return k
 
 
-def _edwards(activities: pl.DataFrame, heart_rate: pl.DataFrame) -> pl.DataFrame:
-    """`_aid, edwards, hr_cover` for activities with HR samples inside them."""
-    spans = activities.select("_aid", "athlete_id", "start_ts", "_end", "_hr_max").sort("start_ts")
+def banister(minutes: pl.Expr, hr: pl.Expr) -> pl.Expr:
+    """minutes x HRr x 0.64 x e^(k x HRr) on rows with `_hr_rest`, `_hr_max`, `sex`."""
+    hrr = ((hr - pl.col("_hr_rest")) / (pl.col("_hr_max") - pl.col("_hr_rest"))).clip(0.0, 1.0)
+    return minutes * hrr * BANISTER_A * (_sex_k() * hrr).exp()
+
+
+def _layers(spans: pl.DataFrame) -> list[pl.DataFrame]:
+    """Split activities into layers in which no two of one athlete overlap, so each sample
+    can be placed by an as-of join per layer: a sample inside two overlapping recordings
+    (a watch and a bike computer) belongs to both, not only to the later-starting one."""
+    layers, rest = [], spans.sort("athlete_id", "start_ts")
+    while rest.height:
+        prev_end = pl.col("_end").cum_max().shift(1).over("athlete_id")
+        free = (pl.col("start_ts") >= prev_end).fill_null(True)
+        marked = rest.with_columns(_free=free)
+        layers.append(marked.filter("_free").drop("_free"))
+        rest = marked.filter(~pl.col("_free")).drop("_free")
+    return layers
+
+
+def _sample_banister(acts: pl.DataFrame, heart_rate: pl.DataFrame) -> pl.DataFrame:
+    """`_aid, hr_trimp, hr_cover` (seconds) for activities with HR samples inside them."""
     samples = (
         heart_rate.filter(pl.col("bpm").is_not_null())
         # one sample per instant (a watch's monitoring and activity streams can share a
@@ -108,30 +151,29 @@ def _edwards(activities: pl.DataFrame, heart_rate: pl.DataFrame) -> pl.DataFrame
         .group_by("athlete_id", "ts")
         .agg(pl.col("bpm").cast(pl.Float64).mean())
         .sort("ts")
-        .join_asof(
-            spans,
-            left_on="ts",
-            right_on="start_ts",
-            by="athlete_id",
-            strategy="backward",
-            check_sortedness=False,
-        )
-        .filter(pl.col("ts") < pl.col("_end"))
-        .sort("_aid", "ts")
     )
-    cap = HR_SAMPLE_MAX_GAP
+    spans = acts.select("_aid", "athlete_id", "start_ts", "_end")
+    placed = [
+        samples.join_asof(
+            layer.sort("start_ts"), left_on="ts", right_on="start_ts", by="athlete_id",
+            strategy="backward", check_sortedness=False,
+        ).filter(pl.col("ts") < pl.col("_end"))
+        for layer in _layers(spans)
+    ]  # fmt: skip
+    if not placed:
+        return pl.DataFrame(schema={"_aid": pl.UInt32, "hr_trimp": pl.Float64,
+                                    "hr_cover": pl.Float64})  # fmt: skip
+    person = acts.select("_aid", "_hr_rest", "_hr_max", "sex")
     nxt = pl.col("ts").shift(-1).over("_aid").fill_null(pl.col("_end"))
-    seconds = (nxt - pl.col("ts")).clip(timedelta(0), cap).dt.total_microseconds() / 1e6
-    # zone 1..5 = bpm at or above 50, 60, 70, 80, 90 % of HRmax; integer-safe comparisons
-    zone = pl.sum_horizontal(
-        (pl.col("bpm").cast(pl.Float64) * 10 >= pl.col("_hr_max") * pct).cast(pl.Int32)
-        for pct in (5, 6, 7, 8, 9)
-    )
+    seconds = (nxt - pl.col("ts")).clip(timedelta(0), HR_SAMPLE_MAX_GAP)
     return (
-        samples.with_columns(_s=seconds, _zone=zone)
+        pl.concat(placed)
+        .sort("_aid", "ts")
+        .join(person, on="_aid", how="left")
+        .with_columns(_s=seconds.dt.total_microseconds() / 1e6)
         .group_by("_aid")
         .agg(
-            edwards=(pl.col("_s") * pl.col("_zone")).sum() / 60.0,
+            hr_trimp=banister(pl.col("_s") / 60.0, pl.col("bpm")).sum(),
             hr_cover=pl.col("_s").sum(),
         )
     )
@@ -172,7 +214,7 @@ def activity_trimp(
     """`activities` with `trimp` and `trimp_method` set (rows and order unchanged).
 
     Existing `trimp`/`trimp_method` columns (the warehouse table has them) are recomputed.
-    `nightly` (optional, `nightly_metrics` rows) supplies HRrest for Banister.
+    `nightly` (optional, `nightly_metrics` rows) supplies HRrest.
     """
     activities = as_utc(activities.drop("trimp", "trimp_method", strict=False), "start_ts")
     heart_rate = as_utc(heart_rate, "ts")
@@ -190,27 +232,23 @@ def activity_trimp(
             ),
         )
     )
-    acts = (
-        acts.join(_edwards(acts, heart_rate), on="_aid", how="left", maintain_order="left")
-        .join(_hr_rest(acts, nightly), on="_aid", how="left", maintain_order="left")
-        .with_columns(_hr_rest=pl.col("_hr_rest").fill_null(DEFAULT_HR_REST))
-    )
-    hrr = ((pl.col("avg_hr") - pl.col("_hr_rest")) / (pl.col("_hr_max") - pl.col("_hr_rest"))).clip(
-        0.0, 1.0
-    )
-    banister = (pl.col("duration_s") / 60.0) * hrr * 0.64 * (_sex_k() * hrr).exp()
-    use_edwards = (
+    acts = acts.join(_hr_rest(acts, nightly), on="_aid", how="left", maintain_order="left")
+    acts = acts.with_columns(_hr_rest=pl.col("_hr_rest").fill_null(DEFAULT_HR_REST))
+    acts = acts.join(_sample_banister(acts, heart_rate), on="_aid", how="left",
+                     maintain_order="left")  # fmt: skip
+    from_avg = banister(pl.col("duration_s") / 60.0, pl.col("avg_hr"))
+    use_samples = (
         pl.col("hr_cover").is_not_null()
         & (pl.col("duration_s") > 0)
-        & (pl.col("hr_cover") >= EDWARDS_MIN_COVERAGE * pl.col("duration_s"))
+        & (pl.col("hr_cover") >= HR_SAMPLES_MIN_COVERAGE * pl.col("duration_s"))
     )
-    use_banister = pl.col("avg_hr").is_not_null() & pl.col("duration_s").is_not_null()
+    use_avg = pl.col("avg_hr").is_not_null() & pl.col("duration_s").is_not_null()
     return acts.with_columns(
-        trimp=pl.when(use_edwards).then("edwards").when(use_banister).then(banister),
-        trimp_method=pl.when(use_edwards)
-        .then(pl.lit("edwards_hr"))
-        .when(use_banister)
-        .then(pl.lit("banister_avg_hr")),
+        trimp=pl.when(use_samples).then("hr_trimp").when(use_avg).then(from_avg),
+        trimp_method=pl.when(use_samples)
+        .then(pl.lit(METHOD_SAMPLES))
+        .when(use_avg)
+        .then(pl.lit(METHOD_AVG)),
     ).select(*activities.columns, "trimp", "trimp_method")
 
 
@@ -224,6 +262,18 @@ def is_strength() -> pl.Expr:
     )
 
 
+def is_light() -> pl.Expr:
+    """True for a session too short and too easy to break a rest day (REST_DAY_*)."""
+    short = pl.col("duration_s") < REST_DAY_MAX_MINUTES * 60
+    easy = pl.col("trimp").is_null() | (pl.col("trimp") < REST_DAY_MAX_TRIMP)
+    return (short & easy).fill_null(False)
+
+
+def counts_for_load() -> pl.Expr:
+    """True for a session that counts for load (not a second recording of another one)."""
+    return pl.col("counts_for_load").fill_null(True)
+
+
 def daily_metrics(
     activities_with_trimp: pl.DataFrame,
     athletes: pl.DataFrame,
@@ -232,6 +282,7 @@ def daily_metrics(
     heart_rate: pl.DataFrame | None = None,
     sleep_stages: pl.DataFrame | None = None,
     nightly: pl.DataFrame | None = None,
+    pmc_seed: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per athlete and local day, from the first to the last day with any data.
 
@@ -239,6 +290,10 @@ def daily_metrics(
     `nightly_metrics` frame itself, so the calendar spans them too; activities always count.
     Rolling loads need a full window: acute_load is null for the first 6 days of the
     calendar, chronic_load and acwr for the first 27; acwr is null when chronic_load is 0.
+    Sessions with `counts_for_load` false (second recordings, `metrics.sessions`) add no
+    load and do not make a training day; light sessions (`is_light`) add their load but
+    leave a rest day a rest day. ctl/atl/tsb/ramp_rate: `metrics.pmc.with_pmc` (`pmc_seed`:
+    stored rows to continue from).
 
     `sedentary_hours` is derived only when `heart_rate` is given (see `sedentary_hours`);
     `sleep_stages` mark time in bed and `nightly` (default: `days` when it has
@@ -252,10 +307,12 @@ def daily_metrics(
             heart_rate, sleep_stages, activities_with_trimp, athletes, nightly=nightly
         )
     acts = with_local_date(as_utc(activities_with_trimp, "start_ts"), athletes, "start_ts", "day")
+    if "counts_for_load" not in acts.columns:
+        acts = acts.with_columns(counts_for_load=pl.lit(True))
     per_day = acts.group_by("athlete_id", "day").agg(
-        n_activities=pl.len(),
-        load_trimp=pl.col("trimp").sum(),
-        strength_load=pl.col("trimp").filter(is_strength()).sum(),
+        n_training=(counts_for_load() & ~is_light()).sum(),
+        load_trimp=pl.col("trimp").filter(counts_for_load()).sum(),
+        strength_load=pl.col("trimp").filter(counts_for_load() & is_strength()).sum(),
     )
     known = [per_day.select("athlete_id", "day")]
     if days is not None:
@@ -276,7 +333,7 @@ def daily_metrics(
         calendar.join(per_day, on=["athlete_id", "day"], how="left")
         .sort("athlete_id", "day")
         .with_columns(
-            is_rest_day=pl.col("n_activities").is_null(),
+            is_rest_day=pl.col("n_training").fill_null(0) == 0,
             load_trimp=pl.col("load_trimp").fill_null(0.0),
             strength_load=pl.col("strength_load").fill_null(0.0),
         )
@@ -295,6 +352,7 @@ def daily_metrics(
             steps=pl.lit(None, dtype=pl.Int64),
         )
     )
+    daily = with_pmc(daily, pmc_seed)
     if sedentary is None:
         daily = daily.with_columns(sedentary_hours=pl.lit(None, dtype=pl.Float64))
     else:

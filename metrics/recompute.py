@@ -25,6 +25,8 @@ import polars as pl
 from metrics.load import HR_REST_MAX_AGE, activity_trimp, daily_metrics, sedentary_hours
 from metrics.local_time import as_utc, with_local_date
 from metrics.nightly import nightly_values, with_nightly_baselines
+from metrics.pmc import PMC_COLUMNS
+from metrics.sessions import link_duplicates
 
 #: Raw tables a recompute reads, and only for the raw days.
 RAW_TABLES = ("sleep_stages", "heart_rate", "rr_intervals", "hrv_samples", "device_summaries")
@@ -60,11 +62,11 @@ def recompute(
 
     heart_rate = as_utc(raw["heart_rate"], "ts")
     trimp = activity_trimp(activities, heart_rate, athletes, nightly=nightly)
-    trimp = _keep_stored_trimp(trimp, activities, athletes, raw_days)
+    trimp = link_duplicates(_keep_stored_trimp(trimp, activities, athletes, raw_days))
 
     sedentary = sedentary_hours(heart_rate, raw["sleep_stages"], trimp, athletes, nightly=nightly)
     sedentary = _splice(sedentary, stored_daily, raw_days, "day")
-    daily = daily_metrics(trimp, athletes, nightly)
+    daily = daily_metrics(trimp, athletes, nightly, pmc_seed=_pmc_seed(stored_daily, raw_days))
     columns = daily.columns
     daily = (
         daily.drop("sedentary_hours")
@@ -72,6 +74,20 @@ def recompute(
         .select(columns)
     )
     return Derived(activities=trimp, nightly=nightly, daily=daily)
+
+
+def _pmc_seed(stored: pl.DataFrame, raw_days: pl.DataFrame) -> pl.DataFrame | None:
+    """Stored PMC rows before each athlete's first raw day: CTL and ATL are exponentially
+    weighted over the whole history, longer than any read window, so the recursion continues
+    from the stored values instead of restarting from 0 at the window's start."""
+    if stored.is_empty() or "ctl" not in stored.columns:
+        return None
+    w = raw_days.select("athlete_id", "raw_lo").filter(pl.col("raw_lo").is_not_null())
+    return (
+        stored.join(w, on="athlete_id")
+        .filter(pl.col("day") < pl.col("raw_lo"))
+        .select("athlete_id", "day", *PMC_COLUMNS)
+    )
 
 
 def _on_raw_days(day: str) -> pl.Expr:

@@ -363,9 +363,27 @@ def load_chart(words: dict[str, str]) -> dict[str, Any]:
             ],
         )
     )
-    return _finish(
-        [bars, chronic, acute, rest, *_flag_layers("load", words, words["y_load"], zero=True)], 200
+    layers = [bars, chronic, acute, *pmc_lines(words), rest]
+    return _finish([*layers, *_flag_layers("load", words, words["y_load"], zero=True)], 200)
+
+
+def pmc_lines(words: dict[str, str]) -> list[alt.Chart]:
+    """Fitness (CTL) and fatigue (ATL) lines over the load bars, form (TSB) in the tooltip
+    (docs/metrics.md "Fitness, fatigue and form"; same TRIMP/day scale as the bars)."""
+    base = alt.Chart(alt.NamedData(name="daily"))
+    tips = [
+        _date_tip("day", words["day_label"]),
+        alt.Tooltip("ctl:Q", format=".0f", title=words["ctl"]),
+        alt.Tooltip("atl:Q", format=".0f", title=words["atl"]),
+        alt.Tooltip("tsb:Q", format=".0f", title=words["tsb"]),
+    ]
+    ctl = base.mark_line(color=OK, strokeWidth=1.4).encode(
+        x=_x("day"), y=_y("ctl", words["y_load"], zero=True), tooltip=tips
     )
+    atl = base.mark_line(color=WATCH, strokeWidth=1.2, strokeDash=[4, 2]).encode(
+        x=_x("day"), y=_y("atl", words["y_load"], zero=True), tooltip=tips
+    )
+    return [ctl, atl]
 
 
 def week_chart(words: dict[str, str]) -> dict[str, Any]:

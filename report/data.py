@@ -154,7 +154,8 @@ def load(
         daily = frame(
             con,
             "SELECT athlete_id, day, is_rest_day, load_trimp, acute_load, chronic_load, acwr, "
-            f"strength_load FROM daily_metrics WHERE {_WHERE.format(col='athlete_id')} "
+            "strength_load, ctl, atl, tsb "
+            f"FROM daily_metrics WHERE {_WHERE.format(col='athlete_id')} "
             "ORDER BY athlete_id, day",
             who,
         )

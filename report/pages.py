@@ -267,6 +267,7 @@ def daily_rows(daily: pl.DataFrame, lang: str) -> pl.DataFrame:
         pl.col("acute_load").round(1).alias("acute"),
         pl.col("chronic_load").round(1).alias("chronic"),
         pl.col("is_rest_day").alias("rest"),
+        *[pl.col(c).round(1).alias(c) for c in ("ctl", "atl", "tsb") if c in daily.columns],
         pl.when(pl.col("is_rest_day")).then(pl.lit(ui(lang)["rest_day"])).alias("rest_l"),
     )
 

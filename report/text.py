@@ -99,6 +99,9 @@ UI: dict[str, dict[str, str]] = {
         "strength": "strength",
         "acute": "7-day average",
         "chronic": "28-day average",
+        "ctl": "fitness (CTL, 42 d)",
+        "atl": "fatigue (ATL, 7 d)",
+        "tsb": "form (TSB)",
         "training_days": "training days",
         "rest_days": "rest days",
         "rest_day": "rest day",
@@ -202,6 +205,9 @@ UI: dict[str, dict[str, str]] = {
         "strength": "kracht",
         "acute": "gemiddelde 7 dagen",
         "chronic": "gemiddelde 28 dagen",
+        "ctl": "fitheid (CTL, 42 d)",
+        "atl": "vermoeidheid (ATL, 7 d)",
+        "tsb": "vorm (TSB)",
         "training_days": "trainingsdagen",
         "rest_days": "rustdagen",
         "rest_day": "rustdag",
@@ -433,15 +439,19 @@ RULE_NL: dict[str, tuple[str, dict[str, str]]] = {
     "heavy_weeks_streak": (
         "Meer dan drie zware trainingsweken op rij zonder herstelblok",
         {
-            "streak": "meer dan {max_weeks:g} zware weken op rij (belasting meer dan "
-            "{heavy_ratio:g} x je gewone week) zonder {recovery_days:g} dagen hersteltraining"
+            "streak": "meer dan {max_weeks:g} zware weken (belasting meer dan {heavy_ratio:g} x je "
+            "gewone week) zonder {recovery_days:g} dagen hersteltraining; één gewone week "
+            "ertussen telt niet als herstel"
         },
     ),
     "strength_up_unstable_sleep": (
         "Meer krachttraining terwijl de slaap niet stabiel was",
         {
-            "up": "krachtbelasting van {window_days:g} dagen meer dan {increase_ratio:g} x het "
-            "gemiddelde van {reference_weeks:g} weken, terwijl de slaap niet stabiel was"
+            "up": "krachtbelasting van {window_days:g} dagen stijgt boven {increase_ratio:g} x het "
+            "gemiddelde van {reference_weeks:g} weken, terwijl slaapduur of regelmaat niet "
+            "stabiel was",
+            "up_quality": "krachtbelasting stijgt terwijl je opgegeven slaapkwaliteit meer dan "
+            "{max_quality_drop:g} punten onder je gebruikelijke zakte",
         },
     ),
     "fatigue_persists": (

@@ -20,10 +20,16 @@ Rule definitions used (defaults of the ruleset):
 - hrv_below_baseline: watch on a night with HRV when the mean of ln(hrv) over the present
   nights D-6..D (at least 5) is below mean - 0.5 SD (ddof 1) of ln(hrv) over the present
   nights D-60..D-1 (at least 28).
-- heavy_weeks_streak, strength_up_unstable_sleep: from an independent Edwards TRIMP of each
-  session's planned heart-rate samples (the activity file's own records; herstel also sees
-  the watch's monitoring samples, so its TRIMP differs by a few per cent). Every decision
-  must stay the same when its ratio threshold moves by 7-15 %, else the plan is refused.
+- heavy_weeks_streak, strength_up_unstable_sleep: from an independent Banister TRIMP of each
+  session integrated over its planned heart-rate samples (the activity file's own records;
+  herstel also sees the watch's monitoring samples, so its TRIMP differs by a few per
+  cent). Heavy week: more than 1.3 x the median complete week with load of the 12 weeks
+  before, frozen while a block runs; a block ends with 5 recovery days in a row or 2
+  non-heavy weeks in a row. Strength: flagged on the day the 7-day strength load first
+  rises over 1.25 x the 4-week mean, when sleep was not stable (reported sleep quality
+  where there are 5 reports in the 7 days and 7 in the 28 before, lowest more than 1.5
+  points under that mean; else duration and regularity). Every decision must stay the
+  same when its ratio threshold moves by 7-15 %, else the plan is refused.
 - fatigue_persists: warning when the planned fatigue is >= 7 and the two days before had
   no activity. wellness_decline: watch when the 7-day mean motivation (else mood) is under
   the mean of the 28 days before it minus max(SD, 0.5). ferritin_low: watch under 30 ug/L.
@@ -275,30 +281,45 @@ def hrv_baseline_flags(athlete: str, hrv: dict[date, float]) -> list[Flag]:
 
 # --------------------------------------------------------------------------- training load
 
-EDWARDS_ZONES = (5, 6, 7, 8, 9)  # zone k from k x 10 % of HRmax
-EDWARDS_MAX_GAP_S = 30
-HEAVY = {"max_weeks": 3, "ratio": 1.3, "ref_weeks": 4, "ref_min": 2, "lookback_weeks": 12,
+#: Banister TRIMP (one method for every session): k per sex, weighting factor, longest
+#: time one heart-rate sample stands for.
+BANISTER_K = {"M": 1.92, "F": 1.67}
+BANISTER_A = 0.64
+SAMPLE_MAX_GAP_S = 30
+HEAVY = {"max_weeks": 3, "ratio": 1.3, "bridge_weeks": 1, "ref_min": 2, "lookback_weeks": 12,
          "recovery_days": 5, "recovery_ratio": 0.5}  # fmt: skip
 STRENGTH_RATIO, STRENGTH_REF_WEEKS = 1.25, 4
 STABLE_MIN_HOURS, STABLE_MAX_SD, STABLE_MIN_NIGHTS = 7.0, 1.0, 5
+#: Self-reported sleep quality: reports needed in the 7 days and in the 28 days before, and
+#: the largest allowed dip of the lowest report under the mean of those 28 days (points).
+QUALITY_MIN_REPORTS, QUALITY_BASE_DAYS, QUALITY_BASE_MIN, QUALITY_MAX_DROP = 5, 28, 7, 1.5
 #: Relative moves of the ratio thresholds under which every load decision must hold.
 LOAD_MARGINS = (0.93, 1.07)
 RECOVERY_MARGINS = (0.85, 1.15)
 STRENGTH_MARGINS = (0.9, 1.1)
 
 
+def _hr_rest(plan: AthletePlan, day: date) -> float:
+    """HRrest of a session: the planted resting HR of the latest night on or before its
+    local day (herstel reads the same value from nightly_metrics)."""
+    nights = [n for n in plan.nights if n.night <= day]
+    return float(max(nights, key=lambda n: n.night).resting_hr) if nights else 60.0
+
+
 def session_trimp(plan: AthletePlan, index: int) -> float:
-    """Edwards TRIMP of one session from its planned heart-rate samples (file step)."""
+    """Banister TRIMP of one session integrated over its planned heart-rate samples."""
     act = plan.activities[index]
     step = GPX_STEP_S if plan.spec.activity_format == "gpx" else RECORD_EVERY_S
     samples = activity_samples(act, step, file_rng(plan, 2, index))
     end = act.start + act.duration_s
+    rest, top = _hr_rest(plan, act.local_start.date()), float(plan.spec.hr_max)
+    k = BANISTER_K[plan.spec.sex]
     total = 0.0
-    for k, (t, bpm, _dist) in enumerate(samples):
-        nxt = samples[k + 1][0] if k + 1 < len(samples) else end
-        zone = sum(bpm * 10 >= plan.spec.hr_max * pct for pct in EDWARDS_ZONES)
-        total += min(nxt - t, EDWARDS_MAX_GAP_S) * zone
-    return total / 60
+    for i, (t, bpm, _dist) in enumerate(samples):
+        nxt = samples[i + 1][0] if i + 1 < len(samples) else end
+        hrr = min(max((bpm - rest) / (top - rest), 0.0), 1.0)
+        total += min(nxt - t, SAMPLE_MAX_GAP_S) / 60 * hrr * BANISTER_A * math.exp(k * hrr)
+    return total
 
 
 def daily_loads(plan: AthletePlan) -> tuple[dict[date, float], dict[date, float]]:
@@ -315,25 +336,35 @@ def daily_loads(plan: AthletePlan) -> tuple[dict[date, float], dict[date, float]
     return load, strength
 
 
+def _median(values: list[float]) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
 def heavy_weeks(
     athlete: str, load: dict[date, float], active: set[date], ratio: float, recovery_ratio: float
 ) -> list[Flag]:
-    """heavy_weeks_streak on the study calendar (see rules/training.py for the definition)."""
+    """heavy_weeks_streak on the study calendar (docs/rules.md): usual week = median of the
+    complete weeks with load in the 12 weeks before (frozen during a block); a block ends
+    with 5 recovery days in a row or 2 non-heavy weeks in a row."""
     days = sorted(load)
-    normal: list[tuple[date, float, float, int]] = []
-    streak, run, flags = 0, 0, []
+    history: list[tuple[date, float, float, int]] = []
+    streak, gap, run, flags = 0, 0, 0, []
+    frozen: tuple = (None, None)
     weeks: dict[date, list[date]] = {}
     for d in days:
         weeks.setdefault(d - timedelta(days=d.weekday()), []).append(d)
     for monday, week in sorted(weeks.items()):
-        usable = [w for w in normal
-                  if w[0] >= monday - timedelta(weeks=HEAVY["lookback_weeks"])]
-        usable = usable[-HEAVY["ref_weeks"]:]  # fmt: skip
         ref = train_day = None
-        if len(usable) >= HEAVY["ref_min"]:
-            ref = sum(w[1] for w in usable) / len(usable)
-            n = sum(w[3] for w in usable)
-            train_day = sum(w[2] for w in usable) / n if n else None
+        if streak:
+            ref, train_day = frozen
+        else:
+            usable = [w for w in history
+                      if w[0] >= monday - timedelta(weeks=HEAVY["lookback_weeks"])]  # fmt: skip
+            if len(usable) >= HEAVY["ref_min"]:
+                ref = _median([w[1] for w in usable])
+                n = sum(w[3] for w in usable)
+                train_day = sum(w[2] for w in usable) / n if n else None
         reset = False
         for d in week:
             easy = train_day is not None and load[d] <= recovery_ratio * train_day
@@ -342,10 +373,18 @@ def heavy_weeks(
         total = sum(load[d] for d in week)
         complete = len(week) == 7
         heavy = complete and ref is not None and total > ratio * ref
-        streak = (1 if heavy else 0) if reset else (streak + 1 if heavy else 0)
-        if complete and not heavy and total > 0:
+        if reset:
+            streak, gap = (1 if heavy else 0), 0
+        elif heavy:
+            streak, gap = streak + 1, 0
+        else:
+            gap += 1
+            streak = streak if gap <= HEAVY["bridge_weeks"] else 0
+        if heavy and streak == 1:
+            frozen = (ref, train_day)
+        if complete and total > 0:
             trained = [d for d in week if d in active]
-            normal.append((monday, total, sum(load[d] for d in trained), len(trained)))
+            history.append((monday, total, sum(load[d] for d in trained), len(trained)))
         if heavy and streak > HEAVY["max_weeks"]:
             flags.append(Flag(athlete, week[-1], "heavy_weeks_streak", "warning"))
     return flags
@@ -364,17 +403,49 @@ def heavy_week_flags(athlete: str, load: dict[date, float], active: set[date]) -
     return want
 
 
+def _strength_up(strength: dict[date, float], d: date, ratio: float) -> bool:
+    ref_days = [d - timedelta(days=k) for k in range(7, 7 + 7 * STRENGTH_REF_WEEKS)]
+    if any(x not in strength for x in ref_days):
+        return False
+    s7 = sum(strength.get(d - timedelta(days=k), 0.0) for k in range(7))
+    return s7 > ratio * sum(strength[x] for x in ref_days) / STRENGTH_REF_WEEKS
+
+
+def _quality_unstable(quality: dict[date, float], d: date) -> bool | None:
+    """Self-reported sleep quality of D-6..D against the 28 days before; None: too few."""
+    recent = [quality[x] for k in range(7) if (x := d - timedelta(days=k)) in quality]
+    base = [quality[x] for k in range(7, 7 + QUALITY_BASE_DAYS)
+            if (x := d - timedelta(days=k)) in quality]  # fmt: skip
+    if len(recent) < QUALITY_MIN_REPORTS or len(base) < QUALITY_BASE_MIN:
+        return None
+    drop = sum(base) / len(base) - min(recent)
+    if abs(drop - QUALITY_MAX_DROP) < EXACT_MARGIN:
+        raise ValueError(f"{d}: a sleep-quality dip exactly on its boundary")
+    return drop > QUALITY_MAX_DROP
+
+
 def strength_flags(
-    athlete: str, strength: dict[date, float], sleep: dict[date, float], ratio: float
+    athlete: str,
+    strength: dict[date, float],
+    sleep: dict[date, float],
+    ratio: float,
+    quality: dict[date, float] | None = None,
 ) -> list[Flag]:
+    """On the day a strength session lifts the 7-day strength load over the ratio (and it
+    was not over it the day before), when sleep was not stable: by reported quality where
+    there are enough reports, else by duration and regularity."""
     flags = []
     for d, s in sorted(strength.items()):
-        ref_days = [d - timedelta(days=k) for k in range(7, 7 + 7 * STRENGTH_REF_WEEKS)]
-        if s <= 0 or any(x not in strength for x in ref_days) or d not in sleep:
+        if s <= 0 or not _strength_up(strength, d, ratio):
             continue
-        s7 = sum(strength[d - timedelta(days=k)] for k in range(7))
-        ref = sum(strength[x] for x in ref_days) / STRENGTH_REF_WEEKS
-        if not s7 > ratio * ref:
+        if _strength_up(strength, d - timedelta(days=1), ratio):
+            continue  # the increase was flagged (or judged) already
+        by_quality = _quality_unstable(quality or {}, d)
+        if by_quality is not None:
+            if by_quality:
+                flags.append(Flag(athlete, d, "strength_up_unstable_sleep", "watch"))
+            continue
+        if d not in sleep:
             continue
         hours = [sleep[x] for k in range(7) if (x := d - timedelta(days=k)) in sleep]
         if len(hours) < STABLE_MIN_NIGHTS:
@@ -389,11 +460,14 @@ def strength_flags(
 
 
 def strength_up_flags(
-    athlete: str, strength: dict[date, float], sleep: dict[date, float]
+    athlete: str,
+    strength: dict[date, float],
+    sleep: dict[date, float],
+    quality: dict[date, float] | None = None,
 ) -> list[Flag]:
-    want = strength_flags(athlete, strength, sleep, STRENGTH_RATIO)
+    want = strength_flags(athlete, strength, sleep, STRENGTH_RATIO, quality)
     for m in STRENGTH_MARGINS:
-        if strength_flags(athlete, strength, sleep, STRENGTH_RATIO * m) != want:
+        if strength_flags(athlete, strength, sleep, STRENGTH_RATIO * m, quality) != want:
             raise ValueError(f"{athlete}: a strength-increase decision is within {m} of the ratio")
     return want
 
@@ -528,7 +602,7 @@ def athlete_flags(plan: AthletePlan) -> list[Flag]:
         + rest_flags(a, active, plan.start, plan.days)
         + hrv_baseline_flags(a, hrv)
         + heavy_week_flags(a, load, active)
-        + strength_up_flags(a, strength, sleep)
+        + strength_up_flags(a, strength, sleep, {r["day"]: float(r["sleep_quality"]) for r in rows})
         + fatigue_flags(a, {r["day"]: float(r["fatigue"]) for r in rows}, active)
         + wellness_flags(a, rows)
         + lab_flags(a, lab_values(plan))

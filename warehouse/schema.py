@@ -132,7 +132,7 @@ TABLES: tuple[Table, ...] = (
             ("max_hr", "DOUBLE", "Maximum heart rate in bpm"),
             ("distance_m", "DOUBLE", "Distance in metres"),
             ("trimp", "DOUBLE", "Training impulse (set by the nightly run; see docs/metrics.md)"),
-            ("trimp_method", "VARCHAR", "How trimp was computed: edwards_hr or banister_avg_hr"),
+            ("trimp_method", "VARCHAR", "How trimp was computed (docs/metrics.md)"),
             _FILE,
         ),
     ),
@@ -416,12 +416,61 @@ def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+#: Columns added by migration 8: (table, column, SQL type, comment).
+LOAD_COLUMNS = (
+    ("activities", "counts_for_load", "BOOLEAN",
+     "False when this recording is a second recording of a session that another row "
+     "measures better (HR samples > average HR > none); it then adds no load"),
+    ("activities", "duplicate_of", "VARCHAR",
+     "file_id of the recording that counts for load instead of this one (they overlap by "
+     ">= 50 % of the shorter); null when this one counts"),
+    ("daily_metrics", "ctl", "DOUBLE",
+     "Chronic training load (fitness), TRIMP/day: 42-day exponentially weighted mean of "
+     "load_trimp, from 0 the day before the first day"),
+    ("daily_metrics", "atl", "DOUBLE",
+     "Acute training load (fatigue), TRIMP/day: 7-day exponentially weighted mean of "
+     "load_trimp"),
+    ("daily_metrics", "tsb", "DOUBLE",
+     "Training stress balance (form), TRIMP/day: ctl - atl of the day before"),
+    ("daily_metrics", "ramp_rate", "DOUBLE",
+     "ctl minus ctl 7 days before, TRIMP/day per week; null for the first 7 days"),
+)  # fmt: skip
+
+
+def _migration_8(con: duckdb.DuckDBPyConnection) -> None:
+    """Duplicate recordings and the performance-management chart; every athlete is marked
+    for a full recompute, because TRIMP moved to one scale (Banister) for all sessions."""
+    for table, column, sqltype, comment in LOAD_COLUMNS:
+        run(con, f"ALTER TABLE {table} ADD COLUMN {column} {sqltype}")
+        run(con, f"COMMENT ON COLUMN {table}.{column} IS '{comment.replace(chr(39), chr(39) * 2)}'")
+    run(
+        con,
+        "COMMENT ON COLUMN daily_metrics.is_rest_day IS 'True when no training session "
+        "started that day: sessions under 20 min and under 10 TRIMP (an auto-recorded walk) "
+        "and second recordings do not count'",
+    )
+    run(
+        con,
+        "COMMENT ON COLUMN daily_metrics.load_trimp IS 'Sum of the TRIMPs of the day''s "
+        "sessions that count for load (activities.counts_for_load)'",
+    )
+    run(
+        con,
+        "COMMENT ON COLUMN activities.trimp_method IS 'How trimp was computed: banister_hr "
+        "(Banister TRIMP integrated over HR samples) or banister_avg_hr (from the average "
+        "HR); edwards_hr only on rows not recomputed since 2026-12'",
+    )
+    run(con, "UPDATE athletes SET updated_at = now()")
+
+
 #: Ordered migrations: (version, description, function). Append only.
 MIGRATIONS = (
     (1, "initial schema (DESIGN.md §3)", _migration_1),
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
     (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
+    (8, "duplicate recordings (activities.counts_for_load, duplicate_of) and the PMC "
+        "(daily_metrics.ctl, atl, tsb, ramp_rate)", _migration_8),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -67,15 +67,17 @@ def replace_derived(
 
 
 def set_trimp(con: duckdb.DuckDBPyConnection, activities: pl.DataFrame) -> None:
-    """Store each activity's TRIMP (computed by metrics.load) back on its row."""
+    """Store each activity's TRIMP and duplicate link (computed by metrics) on its row."""
     if activities.height == 0:
         return
-    frame = activities.select("athlete_id", "file_id", "start_ts", "trimp", "trimp_method")
+    links = [c for c in ("counts_for_load", "duplicate_of") if c in activities.columns]
+    frame = activities.select("athlete_id", "file_id", "start_ts", "trimp", "trimp_method", *links)
+    sets = ", ".join(f"{c} = f.{c}" for c in ("trimp", "trimp_method", *links))
     con.register("_frame", frame.to_arrow())
     try:
         run(
             con,
-            "UPDATE activities SET trimp = f.trimp, trimp_method = f.trimp_method FROM _frame f "
+            f"UPDATE activities SET {sets} FROM _frame f "
             "WHERE activities.athlete_id = f.athlete_id AND activities.file_id = f.file_id "
             "AND activities.start_ts = f.start_ts",
         )

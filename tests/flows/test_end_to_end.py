@@ -6,6 +6,8 @@ never by running herstel), so a wrong night boundary, baseline or streak shows u
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -106,3 +108,31 @@ def test_rerun_is_idempotent(warehouse, tmp_path):
     assert {o.status for o in again} == {"seen"}
     with connect(copy, read_only=True) as c2:
         assert run(c2, "SELECT count(*) FROM heart_rate")[0][0] == before
+
+
+def test_pmc_follows_its_recurrence_from_the_stored_daily_load(warehouse):
+    """CTL/ATL/TSB/ramp of every athlete-day, recomputed here in plain Python from the
+    stored load_trimp with the published recurrences (docs/metrics.md): CTL and ATL from 0
+    the day before each athlete's first day, TSB = yesterday's CTL - ATL, ramp over 7 days.
+    Every session of the study is measured from HR samples (one scale) and counts."""
+    con, _, _ = warehouse
+    rows = frame(
+        con,
+        "SELECT athlete_id, day, load_trimp, ctl, atl, tsb, ramp_rate FROM daily_metrics "
+        "ORDER BY athlete_id, day",
+    )
+    a42, a7 = 1 - math.exp(-1 / 42), 1 - math.exp(-1 / 7)
+    for athlete in ("anna", "bram", "chiyo"):
+        days = rows.filter(pl.col("athlete_id") == athlete)
+        ctl = atl = 0.0
+        history: list[float] = []
+        for r in days.iter_rows(named=True):
+            assert r["tsb"] == pytest.approx(ctl - atl, abs=1e-9)
+            ctl = ctl * (1 - a42) + r["load_trimp"] * a42
+            atl = atl * (1 - a7) + r["load_trimp"] * a7
+            assert (r["ctl"], r["atl"]) == pytest.approx((ctl, atl), rel=1e-9)
+            ramp = ctl - history[-7] if len(history) >= 7 else None
+            assert r["ramp_rate"] == (pytest.approx(ramp, abs=1e-9) if ramp is not None else None)
+            history.append(ctl)
+    methods = run(con, "SELECT DISTINCT trimp_method, counts_for_load FROM activities")
+    assert methods == [("banister_hr", True)]

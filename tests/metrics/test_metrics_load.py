@@ -1,4 +1,4 @@
-"""TRIMP per activity (Edwards / Banister) and the daily load table."""
+"""TRIMP per activity (Banister, from HR samples or average HR) and the daily load table."""
 
 from __future__ import annotations
 
@@ -34,29 +34,50 @@ def person(**facts):
     return athletes(("a", "UTC"), **facts)
 
 
-def test_edwards_minutes_in_zone_times_zone():
-    # HRmax 190: 171 bpm = 90 % -> zone 5; 95 bpm = 50 % -> zone 1. 5 min each:
-    # 5 x 5 + 5 x 1 = 30
+def bt(minutes, hr, rest=60.0, hr_max=190.0, k=1.795):
+    """Banister TRIMP by hand: minutes x HRr x 0.64 x e^(k HRr)."""
+    hrr = (hr - rest) / (hr_max - rest)
+    return minutes * hrr * 0.64 * math.exp(k * hrr)
+
+
+def test_banister_integrated_over_hr_samples():
+    # HRmax 190, HRrest 60, sex unknown (k 1.795): 5 min at 171 bpm (HRr 0.8538) = 12.651
+    # and 5 min at 95 bpm (HRr 0.2692) = 1.397; together 14.049
     out = activity_trimp(activity(), hr_1hz(T0, [171] * 300 + [95] * 300), person(hr_max=190.0))
-    assert out["trimp"].item() == pytest.approx(30.0)
-    assert out["trimp_method"].item() == "edwards_hr"
+    assert out["trimp"].item() == pytest.approx(bt(5, 171) + bt(5, 95))
+    assert out["trimp"].item() == pytest.approx(14.0487, abs=1e-4)
+    assert out["trimp_method"].item() == "banister_hr"
 
 
-def test_edwards_zone_edges_and_below_50_percent():
-    # HRmax 200: 119 bpm = 59.5 % -> zone 1; 120 = 60 % -> zone 2; 99 = 49.5 % -> 0;
-    # 200 = 100 % -> zone 5 (at or above HRmax stays zone 5). 2.5 min each of 10 min.
-    bpms = [119] * 150 + [120] * 150 + [99] * 150 + [210] * 150
-    out = activity_trimp(activity(), hr_1hz(T0, bpms), person(hr_max=200.0))
-    assert out["trimp"].item() == pytest.approx(2.5 * (1 + 2 + 0 + 5))
+def test_one_scale_samples_and_average_hr_agree_for_a_steady_hour():
+    """The issue-13 case: an hour at 150 bpm scored 180 (Edwards, samples) and 85 (Banister,
+    average HR). Now both recordings give the same number."""
+    watch = activity_trimp(activity(minutes=60, avg_hr=150.0), hr_1hz(T0, [150] * 3600),
+                           person(hr_max=190.0, sex="M"))  # fmt: skip
+    app = activity_trimp(activity(minutes=60, avg_hr=150.0), empty("heart_rate"),
+                         person(hr_max=190.0, sex="M"))  # fmt: skip
+    assert watch["trimp_method"].item() == "banister_hr"
+    assert app["trimp_method"].item() == "banister_avg_hr"
+    assert watch["trimp"].item() == pytest.approx(app["trimp"].item())
+    assert app["trimp"].item() == pytest.approx(bt(60, 150, k=1.92))  # 84.6
+
+
+def test_samples_clipped_to_hrr_range_and_gaps_not_counted():
+    # HRmax 200: 210 bpm counts as HRr 1 (at or above HRmax), 50 bpm as HRr 0. The 120th
+    # sample at 210 stands for 30 s of the 5-minute silence after it (at most 30 s), so
+    # 119 + 30 = 149 s at HRr 1
+    hr = hr_1hz(T0, [210] * 120).vstack(hr_1hz(T0 + timedelta(minutes=7), [50] * 180))
+    out = activity_trimp(activity(), hr, person(hr_max=200.0))
+    assert out["trimp"].item() == pytest.approx(bt(149 / 60, 200, hr_max=200.0))
+    assert out["trimp_method"].item() == "banister_hr"  # 329 s of 600 s covered
 
 
 def test_hr_max_from_age_then_default():
-    bpms = [162] * 600  # 90 % of 180 -> zone 5 when HRmax = 220 - (2025 - 1985) = 180
+    bpms = [162] * 600  # HRmax = 220 - (2025 - 1985) = 180
     by_age = activity_trimp(activity(), hr_1hz(T0, bpms), person(birth_year=1985))
-    assert by_age["trimp"].item() == pytest.approx(50.0)
-    # unknown age: HRmax 190 -> 162 = 85.3 % -> zone 4
+    assert by_age["trimp"].item() == pytest.approx(bt(10, 162, hr_max=180.0))
     default = activity_trimp(activity(), hr_1hz(T0, bpms), person())
-    assert default["trimp"].item() == pytest.approx(40.0)
+    assert default["trimp"].item() == pytest.approx(bt(10, 162, hr_max=190.0))
 
 
 def test_sparse_hr_falls_back_to_banister():
@@ -112,7 +133,7 @@ def loads(values: list[float], start=date(2025, 3, 1), sport="running", sub_spor
     ]  # fmt: skip
     trimps = [v for v in values if v]
     return frame("activities", rows).with_columns(
-        trimp=pl.Series(trimps, dtype=pl.Float64), trimp_method=pl.lit("edwards_hr")
+        trimp=pl.Series(trimps, dtype=pl.Float64), trimp_method=pl.lit("banister_hr")
     )
 
 

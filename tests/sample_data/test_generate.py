@@ -59,7 +59,8 @@ COMMITTED_FLAGS = sorted(
        for d in [*_days("2026-10", range(27, 32)), *_days("2026-11", range(1, 5))]]
     + [("bram", "2026-10-18", "heavy_weeks_streak", "warning"),
        ("bram", "2026-10-18", "multi_signal", "warning")]
-    + [("anna", d, "strength_up_unstable_sleep", "watch") for d in ("2026-10-09", "2026-10-14")]
+    # the increase is flagged once (issue 13): not again on her usual session of 10-14
+    + [("anna", "2026-10-09", "strength_up_unstable_sleep", "watch")]
     + [("anna", "2026-10-27", "fatigue_persists", "warning")]
     + [("anna", d, "wellness_decline", "watch") for d in _days("2026-10", (10, 11, 12, 13, 15))]
     + [("bram", d, "wellness_decline", "watch") for d in _days("2026-10", range(2, 8))]

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.docs import schema_markdown
-from warehouse.schema import SCHEMA_VERSION, migrate
+from warehouse.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from warehouse.sql import run
 
 DESIGN_COLUMNS = {
@@ -127,7 +127,9 @@ def test_migrate_twice_is_a_no_op():
     con = duckdb.connect()
     assert migrate(con) == SCHEMA_VERSION
     assert migrate(con) == SCHEMA_VERSION
-    assert run(con, "SELECT count(*) FROM schema_migrations")[0][0] == SCHEMA_VERSION
+    # one row per migration (versions are numbered by the branch that adds them: not 1..N)
+    assert run(con, "SELECT count(*) FROM schema_migrations")[0][0] == len(MIGRATIONS)
+    assert max(v for v, _, _ in MIGRATIONS) == SCHEMA_VERSION
 
 
 def test_docs_schema_md_is_current():
@@ -135,3 +137,22 @@ def test_docs_schema_md_is_current():
     assert doc.read_text(encoding="utf-8") == schema_markdown(), (
         "docs/schema.md is stale: run `python -m warehouse.docs`"
     )
+
+
+def test_migration_8_on_a_database_with_data_marks_athletes_for_recompute():
+    """An existing warehouse gains the duplicate link and PMC columns, and every athlete is
+    recomputed once by the next nightly run (TRIMP moved to one scale)."""
+    con = duckdb.connect()
+    migrate(con)
+    run(con, "DELETE FROM schema_migrations WHERE version = 8")
+    for table, column in (("activities", "counts_for_load"), ("activities", "duplicate_of"),
+                          ("daily_metrics", "ctl"), ("daily_metrics", "atl"),
+                          ("daily_metrics", "tsb"), ("daily_metrics", "ramp_rate")):  # fmt: skip
+        run(con, f"ALTER TABLE {table} DROP COLUMN {column}")
+    run(con, "INSERT INTO athletes (athlete_id, time_zone, time_zone_source) "
+             "VALUES ('a', 'UTC', 'default_utc')")  # fmt: skip
+    run(con, "INSERT INTO daily_metrics (athlete_id, day, is_rest_day, computed_at) "
+             "VALUES ('a', '2026-01-01', true, now())")  # fmt: skip
+    assert migrate(con) == SCHEMA_VERSION
+    assert run(con, "SELECT updated_at IS NOT NULL FROM athletes")[0][0] is True
+    assert run(con, "SELECT ctl, tsb FROM daily_metrics")[0] == (None, None)
