@@ -102,6 +102,7 @@ def _th(ruleset: RuleSet, rule_id: str, level: str, key: str, default: float) ->
 def _reasons(ruleset: RuleSet) -> dict[str, pl.Expr]:
     """Reason expression per known rule id (null = evaluable)."""
     hrv_min = _th(ruleset, "hrv_below_baseline", "below", "baseline_min_nights", 28)
+    usual_min = _th(ruleset, "hrv_usual_below_guideline", "usual_below", "baseline_min_nights", 7)
     recent_min = _th(ruleset, "hrv_below_baseline", "below", "recent_min_nights", 5)
     wd_min = _th(ruleset, "wellness_decline", "motivation", "baseline_min_days", 14)
     wd_recent = _th(ruleset, "wellness_decline", "motivation", "recent_min_days", 4)
@@ -110,6 +111,7 @@ def _reasons(ruleset: RuleSet) -> dict[str, pl.Expr]:
     sleep = _marker("sleep_hours")
     hrv = _marker("hrv_ms")
     hrv_base = _then(hrv, (pl.col("_hrv_base_n") < hrv_min, "baseline_too_short"))
+    hrv_usual = _then(hrv, (pl.col("_hrv_base_n") < usual_min, "baseline_too_short"))
     wellness = (
         pl.when(pl.col("_seen_wellness") == 0)
         .then(_R["not_measured_by_source"])
@@ -123,7 +125,7 @@ def _reasons(ruleset: RuleSet) -> dict[str, pl.Expr]:
         "sleep_short_streak": sleep,
         "sleep_out_of_range": sleep,
         "hrv_low": hrv,
-        "hrv_usual_below_guideline": hrv_base,
+        "hrv_usual_below_guideline": hrv_usual,
         "hrv_below_baseline": _then(
             hrv_base, (pl.col("_hrv_recent_n") < recent_min, "coverage_too_low")
         ),

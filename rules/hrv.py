@@ -5,7 +5,8 @@ adult on a chest strap. Many healthy athletes (older ones, and on some wrist dev
 below 50 ms every night; flagging them every night teaches a coach to ignore red. So:
 
 - `hrv_usual_below_guideline` (info) says once per period that the athlete's usual HRV (the
-  geometric mean of the 60 nights before, at least 28 with HRV) is under the warning line;
+  geometric mean of the 60 nights before, at least 7 with HRV, as for the other personal
+  baselines) is under the warning line; before 7 nights the fixed lines apply;
 - during such a period `hrv_low` does not compare nights with the fixed lines but with the
   athlete's own normal (level `personal`): a night far below the usual value (more than
   `sd_factor` SDs of ln RMSSD and at least `min_drop_pct` %) is a warning;

@@ -80,7 +80,7 @@ EXAMPLES: dict[str, list[tuple[str, pl.DataFrame, pl.DataFrame]]] = {
         ("9 training days in a row", nights(hrv_ms=[None]), days([False] * 9)),
     ],
     "hrv_usual_below_guideline": [
-        ("28 nights of 24/28 ms, then 26 ms", nights(hrv_ms=[24.0, 28.0] * 14 + [26.0]),
+        ("7 nights of 24/28 ms, then 26 ms", nights(hrv_ms=[24.0, 28.0] * 3 + [24.0, 26.0]),
          no_days()),
     ],
     "hrv_below_baseline": [
