@@ -153,12 +153,13 @@ def _prepared(
 ) -> pl.DataFrame:
     """The calendar with every column the reasons read."""
     cal = _calendar(nightly, daily)
-    n_cols = ["resting_hr", "resting_hr_baseline", "hrv_ms", "sleep_hours", *_NIGHT_MARKERS.values()]
+    n_cols = ["resting_hr", "resting_hr_baseline", "hrv_ms", "sleep_hours",
+              *_NIGHT_MARKERS.values()]  # fmt: skip
+    present = [
+        pl.col(c) if c in nightly.columns else pl.lit(None, pl.Float64).alias(c) for c in n_cols
+    ]
     night = nightly.select(
-        "athlete_id",
-        day=pl.col("night").cast(pl.Date),
-        _night=pl.lit(True),
-        *[pl.col(c) if c in nightly.columns else pl.lit(None, pl.Float64).alias(c) for c in n_cols],
+        "athlete_id", *present, day=pl.col("night").cast(pl.Date), _night=pl.lit(True)
     )
     sed = pl.col("sedentary_hours") if "sedentary_hours" in daily.columns else pl.lit(None)
     day = daily.select("athlete_id", pl.col("day").cast(pl.Date), _day=pl.lit(True),

@@ -281,7 +281,11 @@ FLAG_EPISODES = Table(
         ("rule_id", "VARCHAR NOT NULL", "Rule of the flags; joins daily_flags.rule_id"),
         ("start_day", "DATE NOT NULL", "First flagged day (local date; the night for night rules)"),
         ("last_day", "DATE NOT NULL", "Latest flagged day of the episode"),
-        ("days", "INTEGER NOT NULL", "Flagged days in the episode (quiet days between not counted)"),
+        (
+            "days",
+            "INTEGER NOT NULL",
+            "Flagged days in the episode (quiet days between not counted)",
+        ),
         ("peak_severity", "VARCHAR NOT NULL", "Most severe level reached: info, watch or warning"),
         (
             "peak_value",

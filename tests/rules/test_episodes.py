@@ -26,7 +26,10 @@ def flag_rows(*rows, athlete="a") -> pl.DataFrame:
 
 def last_data(**offsets: int) -> pl.DataFrame:
     return pl.DataFrame(
-        {"athlete_id": list(offsets), "last_day": [D0 + timedelta(days=d) for d in offsets.values()]}
+        {
+            "athlete_id": list(offsets),
+            "last_day": [D0 + timedelta(days=d) for d in offsets.values()],
+        }
     )
 
 
@@ -60,7 +63,8 @@ def test_a_run_of_hrv_nights_is_one_episode_that_worsened_then_a_new_one():
 
 
 def test_watch_then_warning_is_a_worsening_and_a_lower_day_is_not():
-    f = flag_rows((0, "rhr_elevated", "watch", 53.0, 52.5), (1, "rhr_elevated", "warning", 56.0, 54.0),
+    f = flag_rows((0, "rhr_elevated", "watch", 53.0, 52.5),
+                  (1, "rhr_elevated", "warning", 56.0, 54.0),
                   (2, "rhr_elevated", "watch", 53.0, 52.5))  # fmt: skip
     out = episodes(f, last_data(a=2), POLICY, AT)
     assert out.select("days", "peak_severity", "peak_value", "last_alert_day",
@@ -71,7 +75,7 @@ def test_watch_then_warning_is_a_worsening_and_a_lower_day_is_not():
 def test_a_rule_without_a_step_only_starts_and_the_gap_rule_is_exact():
     # no_rest_day's value (training days in a row) grows every day: persisting, not worsening
     f = flag_rows(*[(i, "no_rest_day", "warning", 7.0 + i, 7.0) for i in range(5)],
-                  (9, "no_rest_day", "warning", 7.0, 7.0))  # day 9: 4 quiet days -> new  # fmt: skip
+                  (9, "no_rest_day", "warning", 7.0, 7.0))  # 4 quiet days: new  # fmt: skip
     out = episodes(f, last_data(a=20), POLICY, AT)
     assert out.select("start_day", "last_day", "days", "last_alert_day", "last_alert_reason",
                       "is_open", "peak_value").rows() == [
@@ -87,7 +91,8 @@ def test_weekly_rule_joins_its_sundays_and_athletes_and_rules_are_kept_apart():
         flag_rows((6, "hrv_low", "warning", 40.0, 50.0), athlete="b"),
     ])  # fmt: skip
     out = episodes(f, last_data(a=13), POLICY, AT)  # b has no last_data row: its last flag
-    assert out.select("athlete_id", "rule_id", "start_day", "last_day", "days", "is_open").rows() == [
+    cols = ("athlete_id", "rule_id", "start_day", "last_day", "days", "is_open")
+    assert out.select(cols).rows() == [
         ("a", "heavy_weeks_streak", d(6), d(13), 2, True),
         ("b", "hrv_low", d(6), d(6), 1, True),
     ]  # fmt: skip

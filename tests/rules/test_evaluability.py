@@ -45,7 +45,9 @@ def test_reasons_per_rule_and_day():
                                         "coverage_too_low", "not_measured_by_source")  # fmt: skip
     assert reasons(out, "a", "hrv_low") == [ok, ok, ok, none, low, ok, ok, ok, ok, ok]
     # the usual value needs 7 earlier nights with HRV: night 9 is the first (0-2, 5-8)
-    assert reasons(out, "a", "hrv_usual_below_guideline") == [short] * 3 + [none, low] + [short] * 4 + [ok]
+    assert reasons(out, "a", "hrv_usual_below_guideline") == [short] * 3 + [none, low] + [
+        short
+    ] * 4 + [ok]
     # the 60-night range needs 28: not within ten nights
     assert reasons(out, "a", "hrv_below_baseline") == [short] * 3 + [none, low] + [short] * 5
     assert reasons(out, "a", "rhr_elevated") == [short] * 3 + [none] + [short] * 3 + [ok] * 3

@@ -65,7 +65,7 @@ def test_low_usual_hrv_gets_the_info_once_and_flags_only_the_real_drop():
 
 
 def below_baseline_by_hand(values: list[float]) -> list[int]:
-    """Nights where mean ln of D-6..D < mean ln of D-60..D-1 - max(0.5 SD, -ln 0.97)."""
+    """Nights where mean ln of D-6..D < mean ln of D-60..D-1 - max(0.5 SD, -ln 0.98)."""
     out = []
     for i in range(len(values)):
         base = [math.log(v) for v in values[max(0, i - 60):i]]
@@ -74,7 +74,7 @@ def below_baseline_by_hand(values: list[float]) -> list[int]:
             continue
         mean = sum(base) / len(base)
         sd = math.sqrt(sum((x - mean) ** 2 for x in base) / (len(base) - 1))
-        if sum(recent) / len(recent) < mean - max(0.5 * sd, -math.log(0.97)):
+        if sum(recent) / len(recent) < mean - max(0.5 * sd, -math.log(0.98)):
             out.append(i)
     return out
 
@@ -116,9 +116,9 @@ def test_very_steady_athlete_small_dip_is_quiet_real_drop_flags():
     assert offsets(old.filter(pl.col("rule_id") == "hrv_below_baseline"),
                    "hrv_below_baseline") == [61, 62, 63, 64, 65, 66]  # fmt: skip
     # a real drop of 5 %: the 7-night mean (ln) falls k x 0.0513 / 7 under the usual value,
-    # past the floor -ln 0.97 = 0.0305 from k = 5 drop nights in the window: nights 64-66
+    # past the floor -ln 0.98 = 0.0202 from k = 3 drop nights in the window: nights 62-66
     drop = run(nights(hrv_ms=steady + [80.5 * 0.95] * 7))
-    assert offsets(drop, "hrv_below_baseline") == [64, 65, 66]
+    assert offsets(drop, "hrv_below_baseline") == [62, 63, 64, 65, 66]
 
 
 def test_info_rule_agrees_with_hrv_low_in_the_shipped_file():
