@@ -67,26 +67,16 @@ def _policy_frame(policy: EpisodePolicy, rule_ids: list[str]) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def episodes(
-    flags: pl.DataFrame,
-    last_data: pl.DataFrame,
-    policy: EpisodePolicy,
-    computed_at: datetime,
-) -> pl.DataFrame:
-    """`flag_episodes` rows from `daily_flags` rows (one athlete or many).
-
-    `last_data`: `athlete_id`, `last_day` (the athlete's last day with any data) decides
-    whether an episode is still open; an athlete missing there counts its last flag's day.
-    """
-    if flags.is_empty():
-        return empty_episodes()
+def _flag_rows(flags: pl.DataFrame, policy: EpisodePolicy) -> pl.DataFrame:
+    """Flags sorted by athlete, rule and day with `_episode` (number within athlete and rule)
+    and `_alert` (started | worsened | null) per row, plus the helper columns."""
     rules = sorted(flags["rule_id"].unique().to_list())
     key = ["athlete_id", "rule_id"]
     rank = pl.col("severity").replace_strict(SEVERITY_ORDER, default=0, return_dtype=pl.Int64)
     past = (pl.col("value") - pl.col("threshold")).abs()
     size = pl.coalesce(pl.col("_pct") / 100 * pl.col("threshold").abs(), pl.col("_abs"))
     step = pl.when(size > 0).then((past / size).floor().clip(0, _MAX_STEP)).otherwise(0)
-    rows = (
+    return (
         flags.select("athlete_id", "rule_id", "day", "severity", "value", "threshold",
                      "ruleset_version")  # fmt: skip
         .join(_policy_frame(policy, rules), on="rule_id", how="left")
@@ -112,6 +102,34 @@ def episodes(
             .then(pl.lit("worsened"))
         )
     )
+
+
+def alerts(flags: pl.DataFrame, policy: EpisodePolicy) -> pl.DataFrame:
+    """Every day an alert is due: `athlete_id, rule_id, day, severity, reason` (started |
+    worsened), i.e. each episode's first day and each day it worsened."""
+    schema = {"athlete_id": pl.String, "rule_id": pl.String, "day": pl.Date,
+              "severity": pl.String, "reason": pl.String}  # fmt: skip
+    if flags.is_empty():
+        return pl.DataFrame(schema=schema)
+    rows = _flag_rows(flags, policy).filter(pl.col("_alert").is_not_null())
+    return rows.select("athlete_id", "rule_id", "day", "severity", reason="_alert")
+
+
+def episodes(
+    flags: pl.DataFrame,
+    last_data: pl.DataFrame,
+    policy: EpisodePolicy,
+    computed_at: datetime,
+) -> pl.DataFrame:
+    """`flag_episodes` rows from `daily_flags` rows (one athlete or many).
+
+    `last_data`: `athlete_id`, `last_day` (the athlete's last day with any data) decides
+    whether an episode is still open; an athlete missing there counts its last flag's day.
+    """
+    if flags.is_empty():
+        return empty_episodes()
+    key = ["athlete_id", "rule_id"]
+    rows = _flag_rows(flags, policy)
     peak_order = [pl.col("_score"), pl.col("_past"), -pl.col("day").cast(pl.Int64)]
     grouped = rows.group_by([*key, "_episode"]).agg(
         start_day=pl.col("day").min(),

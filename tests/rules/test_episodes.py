@@ -8,7 +8,7 @@ import polars as pl
 from rules_frames import AT, D0
 
 from rules.catalogue import load_ruleset
-from rules.episodes import EPISODE_COLUMNS, episodes
+from rules.episodes import EPISODE_COLUMNS, alerts, episodes
 
 POLICY = load_ruleset().episodes  # quiet_days 3; hrv_low step 10 % of the threshold
 
@@ -60,6 +60,10 @@ def test_a_run_of_hrv_nights_is_one_episode_that_worsened_then_a_new_one():
     ]
     assert out["ruleset_version"].to_list() == ["2026.12.1"] * 2
     assert out["computed_at"].to_list() == [AT, AT]
+    # three alerts where the old digest sent seven: day 1, day 4 (worse), day 14
+    assert alerts(f, POLICY).select("day", "severity", "reason").rows() == [
+        (d(1), "watch", "started"), (d(4), "warning", "worsened"), (d(14), "warning", "started"),
+    ]  # fmt: skip
 
 
 def test_watch_then_warning_is_a_worsening_and_a_lower_day_is_not():
