@@ -60,9 +60,11 @@ def test_a_run_of_hrv_nights_is_one_episode_that_worsened_then_a_new_one():
     ]
     assert out["ruleset_version"].to_list() == ["2026.12.1"] * 2
     assert out["computed_at"].to_list() == [AT, AT]
-    # three alerts where the old digest sent seven: day 1, day 4 (worse), day 14
+    # four alerts where the old digest repeated seven flags: day 1, day 3 (watch -> warning),
+    # day 4 (a further step), day 14
     assert alerts(f, POLICY).select("day", "severity", "reason").rows() == [
-        (d(1), "watch", "started"), (d(4), "warning", "worsened"), (d(14), "warning", "started"),
+        (d(1), "watch", "started"), (d(3), "warning", "worsened"),
+        (d(4), "warning", "worsened"), (d(14), "warning", "started"),
     ]  # fmt: skip
 
 
