@@ -1,4 +1,5 @@
-"""The nightly flow: raw tables -> nightly and daily metrics -> rules -> daily_flags.
+"""The nightly flow: raw tables -> nightly and daily metrics -> rules -> daily_flags,
+rule_evaluability and flag_episodes.
 
 Incremental by default: only athletes with data loaded since the last run are recomputed, and
 for each only the days that data touches plus the days those feed (baselines, streaks, rolling
@@ -20,6 +21,8 @@ from prefect.artifacts import create_link_artifact
 from metrics.recompute import RAW_DAYS_AFTER, RAW_TABLES, recompute
 from report import write_report
 from rules.catalogue import load_ruleset
+from rules.episodes import episodes
+from rules.evaluability import evaluability
 from rules.evaluate import evaluate
 from warehouse.db import writer
 from warehouse.read import (
@@ -30,8 +33,8 @@ from warehouse.read import (
     table_frame,
     windowed_frame,
 )
-from warehouse.sql import run
-from warehouse.write import inside_windows, replace_derived, set_trimp
+from warehouse.sql import frame, run
+from warehouse.write import inside_windows, replace_derived, replace_episodes, set_trimp
 
 #: Athletes computed together: at most this many, and at most ROWS_PER_CHUNK raw samples
 #: between them (an athlete with a year of beat-to-beat data has ~10 million), so memory is
@@ -118,6 +121,11 @@ def read_inputs(db: str | None, windows: pl.DataFrame) -> dict[str, pl.DataFrame
         inputs |= {t: windowed_frame(con, t, windows) for t in WINDOW_TABLES}
         inputs |= {t: windowed_frame(con, t, raw_spans) for t in RAW_TABLES}
         inputs |= {t: windowed_frame(con, t, computed_before) for t in STORED_TABLES}
+        inputs["files"] = frame(  # vendor and device, named in HRV messages
+            con,
+            "SELECT file_id, vendor, device FROM files WHERE list_contains(?, athlete_id)",
+            [windows["athlete_id"].to_list()],
+        )
     return inputs
 
 
@@ -135,30 +143,50 @@ def compute(
     )
     nightly = derived.nightly.with_columns(computed_at=pl.lit(computed_at))
     daily = derived.daily.with_columns(computed_at=pl.lit(computed_at))
-    extra = {k: inputs[k] for k in ("wellness", "lab_results", "athletes")}
-    flags = evaluate(nightly, daily, load_ruleset(), computed_at, extra=extra)
+    extra = {k: inputs[k] for k in ("wellness", "lab_results", "athletes", "files")}
+    ruleset = load_ruleset()
+    flags = evaluate(nightly, daily, ruleset, computed_at, extra=extra)
     return {
         "activities": derived.activities,
         "nightly_metrics": nightly,
         "daily_metrics": daily,
         "flags": flags,
+        "rule_evaluability": evaluability(nightly, daily, ruleset, extra),
     }
 
 
 def store(
-    db: str | None, windows: pl.DataFrame, results: dict[str, pl.DataFrame]
+    db: str | None,
+    windows: pl.DataFrame,
+    results: dict[str, pl.DataFrame],
+    computed_at: datetime,
 ) -> dict[str, int]:
+    """Write the window's derived rows, then the touched athletes' episodes, recomputed whole
+    from their stored flags (an episode may start before the window)."""
     with writer(db) as con:
         set_trimp(con, results["activities"])
-        return replace_derived(
+        counts = replace_derived(
             con,
             windows,
             {
                 "nightly_metrics": results["nightly_metrics"],
                 "daily_metrics": results["daily_metrics"],
                 "daily_flags": results["flags"],
+                "rule_evaluability": results["rule_evaluability"],
             },
         )
+        ids = windows["athlete_id"].to_list()
+        stored = table_frame(con, "daily_flags", ids)
+        last_data = frame(
+            con,
+            "SELECT athlete_id, max(d) AS last_day FROM (SELECT athlete_id, night AS d "
+            "FROM nightly_metrics UNION ALL SELECT athlete_id, day FROM daily_metrics) "
+            "WHERE list_contains(?, athlete_id) GROUP BY 1",
+            [ids],
+        )
+        eps = episodes(stored, last_data, load_ruleset().episodes, computed_at)
+        counts["flag_episodes"] = replace_episodes(con, ids, eps)
+        return counts
 
 
 @task(name="nightly-chunk")
@@ -171,7 +199,7 @@ def process_chunk(
     run, so returning raw frames would let memory grow with every group.
     """
     results = compute(read_inputs(db, chunk), chunk, computed_at)
-    counts = store(db, chunk, results)
+    counts = store(db, chunk, results, computed_at)
     return counts, inside_windows(results["flags"], chunk, "day")
 
 

@@ -161,6 +161,39 @@ class Profile(_Frozen):
         return self.min_age is not None or self.max_age is not None or self.sex is not None
 
 
+class WorsenStep(_Frozen):
+    """How far past its threshold a flag's value must move to count as a further step:
+    `pct` percent of the threshold, or `abs` in the value's unit (exactly one)."""
+
+    pct: float | None = Field(default=None, gt=0)
+    abs: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one(self) -> WorsenStep:
+        if (self.pct is None) == (self.abs is None):
+            raise ValueError("give exactly one of pct or abs")
+        return self
+
+
+class EpisodePolicy(_Frozen):
+    """When daily flags of one rule form one episode, and when an episode worsens.
+
+    See rules/episodes.py and docs/rules.md: flags of the same athlete and rule join one
+    episode while at most `quiet_days` days without that flag lie between them (per rule in
+    `quiet_days_by_rule`); an episode worsens when its severity rises above every earlier
+    day's or, at that severity, its value passes a further `worsen_steps` step. Entries
+    naming a rule the catalogue does not have are unused (a club may drop a rule).
+    """
+
+    quiet_days: int = Field(default=3, ge=0)
+    quiet_days_by_rule: dict[str, int] = Field(default_factory=dict)
+    worsen_steps: dict[str, WorsenStep] = Field(default_factory=dict)
+    source: str = ""
+
+    def quiet_for(self, rule_id: str) -> int:
+        return self.quiet_days_by_rule.get(rule_id, self.quiet_days)
+
+
 class RuleSet(_Frozen):
     """A versioned catalogue of rules, keyed by rule id in file order."""
 
@@ -168,6 +201,7 @@ class RuleSet(_Frozen):
     source: str = ""
     rules: dict[str, Rule]
     profiles: tuple[Profile, ...] = ()
+    episodes: EpisodePolicy = Field(default_factory=EpisodePolicy)
 
     @field_validator("rules", mode="before")
     @classmethod

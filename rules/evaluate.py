@@ -7,9 +7,9 @@ rule and says which level (TOML `levels.name`) applies, with `value`, `threshold
 Dutch, the ruleset version and `computed_at`. Adding a rule = one function + one TOML table.
 
 Rules marked `meta=True` (e.g. `multi_signal`) run after all others and see their flags in
-`RuleInputs.flags`. Rule functions live here (the first five) and in `rules.training`,
-`rules.self_report`, `rules.labs` and `rules.combined`, imported at the end of this module so
-that they register.
+`RuleInputs.flags`. Rule functions live here (resting HR, sleep, rest days) and in
+`rules.hrv`, `rules.training`, `rules.self_report`, `rules.labs` and `rules.combined`,
+imported at the end of this module so that they register.
 
 Profiles (`[[profiles]]` in the rule file) override thresholds for some athletes: each rule
 runs once per profile that can apply, with that profile's thresholds, and each flag is kept
@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from metrics.baseline import recent_mean, trailing_mean, trailing_std
 from rules.catalogue import LANGUAGES, Profile, Rule, RuleSet, template_fields
 from rules.messages import render
 
@@ -377,21 +376,6 @@ def sleep_out_of_range(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     )
 
 
-@rule("hrv_low", levels={"low": ("ms_below",), "reduced": ("ms_upto",)})
-def hrv_low(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
-    """Warning under the low bound; watch from the low bound up to and including the upper."""
-    low, upto = r.threshold("low", "ms_below"), r.threshold("reduced", "ms_upto")
-    v = pl.col("value")
-    return (
-        _nightly_candidates(inputs.nightly, "hrv_ms")
-        .with_columns(
-            level=pl.when(v < low).then(pl.lit("low")).when(v <= upto).then(pl.lit("reduced"))
-        )
-        .filter(pl.col("level").is_not_null())
-        .with_columns(threshold=pl.when(pl.col("level") == "low").then(low).otherwise(upto))
-    )
-
-
 @rule("no_rest_day", levels={"no_rest": ("days",)})
 def no_rest_day(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     """Warning on day D when each of the `days` local days D-6..D (for 7) had an activity.
@@ -416,71 +400,6 @@ def no_rest_day(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     )
 
 
-@rule(
-    "hrv_below_baseline",
-    levels={
-        "below": ("sd_factor", "recent_nights", "recent_min_nights", "baseline_nights",
-                  "baseline_min_nights"),
-    },
-    fields=("nights", "ln_value", "ln_threshold", "ln_baseline", "ln_sd"),
-)  # fmt: skip
-def hrv_below_baseline(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
-    """Watch when the 7-night mean of ln(RMSSD) is below the 60-night mean - 0.5 SD.
-
-    Smallest-worthwhile-change method (Plews et al. 2012/2013; Buchheit 2014). Windows are
-    calendar nights: recent = nights D-6..D (at least `recent_min_nights` with HRV),
-    baseline = mean and SD (ddof 1) of nights D-60..D-1 (at least `baseline_min_nights`).
-    Only nights with an HRV value are evaluated. value / threshold / baseline are in ms
-    (exp of the ln values: geometric means); the ln values are message fields.
-    """
-    k = r.threshold("below", "sd_factor")
-    recent = int(r.threshold("below", "recent_nights"))
-    recent_min = int(r.threshold("below", "recent_min_nights"))
-    window = int(r.threshold("below", "baseline_nights"))
-    window_min = int(r.threshold("below", "baseline_min_nights"))
-    ln = pl.when(pl.col("hrv_ms") > 0).then(pl.col("hrv_ms").cast(pl.Float64).log())
-    frame = (
-        inputs.nightly.select("athlete_id", "night", "hrv_ms")
-        .sort("athlete_id", "night")
-        .with_columns(_ln=ln)
-        .with_columns(
-            ln_value=recent_mean("_ln", window_days=recent, min_count=recent_min).over(
-                "athlete_id"
-            ),
-            ln_baseline=trailing_mean("_ln", window_days=window, min_count=window_min).over(
-                "athlete_id"
-            ),
-            ln_sd=trailing_std("_ln", window_days=window, min_count=window_min).over(
-                "athlete_id"
-            ),
-            _n=pl.col("_ln")
-            .is_not_null()
-            .cast(pl.Int64)
-            .rolling_sum_by("night", f"{recent}d", closed="right")
-            .over("athlete_id"),
-        )
-        .with_columns(ln_threshold=pl.col("ln_baseline") - k * pl.col("ln_sd"))
-    )
-    return frame.filter(
-        pl.col("_ln").is_not_null()
-        & pl.col("ln_threshold").is_not_null()
-        & pl.col("ln_value").is_not_null()
-        & (pl.col("ln_value") < pl.col("ln_threshold"))
-    ).select(
-        "athlete_id",
-        day=pl.col("night"),
-        level=pl.lit("below"),
-        value=pl.col("ln_value").exp(),
-        threshold=pl.col("ln_threshold").exp(),
-        baseline=pl.col("ln_baseline").exp(),
-        nights=pl.col("_n").cast(pl.Float64),
-        ln_value="ln_value",
-        ln_threshold="ln_threshold",
-        ln_baseline="ln_baseline",
-        ln_sd="ln_sd",
-    )
-
-
 # --------------------------------------------------------------------------- more rules
 # Imported last so that they find `rule`, `RuleInputs` and the helpers above.
-from rules import combined, labs, self_report, training  # noqa: E402, F401, I001
+from rules import combined, hrv, labs, self_report, training  # noqa: E402, F401, I001

@@ -270,7 +270,78 @@ ATHLETE_TIME_ZONES = Table(
     ),
     ("athlete_id", "valid_from"),
 )
-LATER_TABLES = (ATHLETE_TIME_ZONES,)
+#: Migration 7 (issue 13): episodes of persisting flags, and which rule could be evaluated.
+FLAG_EPISODES = Table(
+    "flag_episodes",
+    "One row per episode: daily_flags of one athlete and rule that persist (at most the rule "
+    "file's quiet_days without the flag between two flagged days), with one alert when it "
+    "started and one each time it worsened (docs/rules.md, Episodes).",
+    (
+        _ATHLETE,
+        ("rule_id", "VARCHAR NOT NULL", "Rule of the flags; joins daily_flags.rule_id"),
+        ("start_day", "DATE NOT NULL", "First flagged day (local date; the night for night rules)"),
+        ("last_day", "DATE NOT NULL", "Latest flagged day of the episode"),
+        (
+            "days",
+            "INTEGER NOT NULL",
+            "Flagged days in the episode (quiet days between not counted)",
+        ),
+        ("peak_severity", "VARCHAR NOT NULL", "Most severe level reached: info, watch or warning"),
+        (
+            "peak_value",
+            "DOUBLE",
+            "daily_flags.value on the peak day: highest severity, then furthest past the threshold",
+        ),
+        (
+            "is_open",
+            "BOOLEAN NOT NULL",
+            "True while the athlete's last day with data is at most quiet_days after last_day "
+            "(the next day could continue it); stays true when the data stop",
+        ),
+        (
+            "last_alert_day",
+            "DATE NOT NULL",
+            "The day the episode started or last worsened: the day an alert is due",
+        ),
+        (
+            "last_alert_reason",
+            "VARCHAR NOT NULL",
+            "started | worsened (severity rose, or the value passed a further step of the rule "
+            "file's worsen_steps)",
+        ),
+        ("ruleset_version", "VARCHAR NOT NULL", "Rule-file version of the episode's latest flag"),
+        ("computed_at", "TIMESTAMPTZ NOT NULL", "When the nightly run derived the episode"),
+    ),
+    ("athlete_id", "rule_id", "start_day"),
+)
+#: Why a rule could not be evaluated (rules/evaluability.py).
+EVALUABILITY_REASONS = (
+    "no_night_recorded",
+    "baseline_too_short",
+    "coverage_too_low",
+    "not_measured_by_source",
+)
+RULE_EVALUABILITY = Table(
+    "rule_evaluability",
+    "One row per athlete, calendar day (first to last day with data) and enabled rule: could "
+    "the rule be evaluated, and if not why. A day without data is not evaluable, never OK.",
+    (
+        _ATHLETE,
+        ("day", "DATE NOT NULL", "Local date (the night, for night rules)"),
+        ("rule_id", "VARCHAR NOT NULL", "Rule id of the catalogue"),
+        ("evaluable", "BOOLEAN NOT NULL", "True when the rule had what it needs on that day"),
+        (
+            "reason",
+            "evaluability_reason",
+            "Null when evaluable; else no_night_recorded (nothing recorded for it that night or "
+            "day), baseline_too_short (too few earlier nights for the personal baseline), "
+            "coverage_too_low (recorded, but too little for a value, or too few recent nights), "
+            "not_measured_by_source (the source gave no such value on this or the 60 nights "
+            "before; lab rules: no blood result that day)",
+        ),
+    ),
+)
+LATER_TABLES = (ATHLETE_TIME_ZONES, FLAG_EPISODES, RULE_EVALUABILITY)
 
 TABLE_BY_NAME = {t.name: t for t in (*TABLES, *LATER_TABLES)}
 
@@ -416,6 +487,56 @@ def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+V_DATA_SUFFICIENCY = (
+    "One row per athlete: nights with each marker, coverage and the last night with data; "
+    "nights_without_data counts from the newest night of any athlete (0 = up to date).",
+    """
+    WITH team AS (SELECT max(night) AS team_last_night FROM nightly_metrics),
+    n AS (
+        SELECT athlete_id,
+               count(*) FILTER (resting_hr IS NOT NULL OR hrv_ms IS NOT NULL
+                                OR sleep_hours IS NOT NULL) AS nights_with_data,
+               count(resting_hr) AS nights_resting_hr,
+               count(hrv_ms) AS nights_hrv,
+               count(sleep_hours) AS nights_sleep,
+               min(night) AS first_night,
+               max(night) FILTER (resting_hr IS NOT NULL OR hrv_ms IS NOT NULL
+                                  OR sleep_hours IS NOT NULL) AS last_night,
+               max(night) FILTER (resting_hr IS NOT NULL) AS last_night_resting_hr,
+               max(night) FILTER (hrv_ms IS NOT NULL) AS last_night_hrv,
+               max(night) FILTER (sleep_hours IS NOT NULL) AS last_night_sleep,
+               count(*) FILTER ((resting_hr IS NOT NULL OR hrv_ms IS NOT NULL
+                                 OR sleep_hours IS NOT NULL)
+                                AND night > (SELECT team_last_night FROM team) - 28)
+                   AS nights_with_data_28
+        FROM nightly_metrics GROUP BY 1)
+    SELECT a.athlete_id, coalesce(n.nights_with_data, 0) AS nights_with_data,
+           coalesce(n.nights_resting_hr, 0) AS nights_resting_hr,
+           coalesce(n.nights_hrv, 0) AS nights_hrv,
+           coalesce(n.nights_sleep, 0) AS nights_sleep,
+           n.first_night, n.last_night, n.last_night_resting_hr, n.last_night_hrv,
+           n.last_night_sleep,
+           round(n.nights_with_data / (date_diff('day', n.first_night, n.last_night) + 1), 3)
+               AS coverage,
+           round(coalesce(n.nights_with_data_28, 0) / 28, 3) AS coverage_28,
+           t.team_last_night,
+           date_diff('day', n.last_night, t.team_last_night) AS nights_without_data
+    FROM athletes a CROSS JOIN team t LEFT JOIN n USING (athlete_id)
+    """,
+)
+
+
+def _migration_7(con: duckdb.DuckDBPyConnection) -> None:
+    """Episodes of persisting flags, rule evaluability per athlete-day, data sufficiency."""
+    values = ", ".join(f"'{r}'" for r in EVALUABILITY_REASONS)
+    run(con, f"CREATE TYPE evaluability_reason AS ENUM ({values})")
+    for table in (FLAG_EPISODES, RULE_EVALUABILITY):
+        run(con, _create_table_sql(table))
+        for sql, _ in _comment_sql(table):
+            run(con, sql)
+    comment, sql = V_DATA_SUFFICIENCY
+    run(con, f"CREATE VIEW v_data_sufficiency AS {sql}")
+    run(con, f"COMMENT ON VIEW v_data_sufficiency IS '{comment}'")
 #: Columns added by migration 8: (table, column, SQL type, comment).
 LOAD_COLUMNS = (
     ("activities", "counts_for_load", "BOOLEAN",
@@ -469,6 +590,7 @@ MIGRATIONS = (
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
     (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
+    (7, "flag_episodes, rule_evaluability, v_data_sufficiency (issue 13)", _migration_7),
     (8, "duplicate recordings (activities.counts_for_load, duplicate_of) and the PMC "
         "(daily_metrics.ctl, atl, tsb, ramp_rate)", _migration_8),
 )

@@ -13,7 +13,12 @@ import polars as pl
 from warehouse.sql import one, run, transaction
 
 #: Derived tables and the column that holds their local date.
-DERIVED = {"nightly_metrics": "night", "daily_metrics": "day", "daily_flags": "day"}
+DERIVED = {
+    "nightly_metrics": "night",
+    "daily_metrics": "day",
+    "daily_flags": "day",
+    "rule_evaluability": "day",
+}
 
 
 def _insert_by_name(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -64,6 +69,19 @@ def replace_derived(
         finally:
             con.unregister("_windows")
     return written
+
+
+def replace_episodes(
+    con: duckdb.DuckDBPyConnection, athletes: list[str], episodes: pl.DataFrame
+) -> int:
+    """Replace every flag_episodes row of `athletes` by `episodes`, atomically.
+
+    Episodes are recomputed whole per athlete from daily_flags (an episode can reach back
+    before an incremental run's window), so this replaces all of an athlete's rows."""
+    with transaction(con):
+        run(con, "DELETE FROM flag_episodes WHERE list_contains(?, athlete_id)", [athletes])
+        _insert_by_name(con, "flag_episodes", episodes)
+    return episodes.height
 
 
 def set_trimp(con: duckdb.DuckDBPyConnection, activities: pl.DataFrame) -> None:

@@ -73,9 +73,15 @@ EXAMPLES: dict[str, list[tuple[str, pl.DataFrame, pl.DataFrame]]] = {
     "hrv_low": [
         ("RMSSD 46.2 ms", nights(hrv_ms=[46.2]), no_days()),
         ("RMSSD 63.0 ms", nights(hrv_ms=[63.0]), no_days()),
+        ("60 nights of 24/28 ms, then 14 ms", nights(hrv_ms=[24.0, 28.0] * 30 + [14.0]),
+         no_days()),
     ],
     "no_rest_day": [
         ("9 training days in a row", nights(hrv_ms=[None]), days([False] * 9)),
+    ],
+    "hrv_usual_below_guideline": [
+        ("7 nights of 24/28 ms, then 26 ms", nights(hrv_ms=[24.0, 28.0] * 3 + [24.0, 26.0]),
+         no_days()),
     ],
     "hrv_below_baseline": [
         ("60 nights of 80/90 ms, then 7 nights of 70 ms", _hrv_drop(), no_days()),

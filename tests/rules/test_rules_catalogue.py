@@ -13,7 +13,8 @@ from rules.evaluate import REGISTRY, check_ruleset
 IN_THIS_ISSUE = {"rhr_elevated", "sleep_short_streak", "sleep_out_of_range", "hrv_low",
                  "no_rest_day", "hrv_below_baseline", "heavy_weeks_streak",
                  "strength_up_unstable_sleep", "fatigue_persists", "wellness_decline",
-                 "ferritin_low", "cortisol_change", "sedentary_long", "multi_signal"}  # fmt: skip
+                 "ferritin_low", "cortisol_change", "sedentary_long", "multi_signal",
+                 "hrv_usual_below_guideline"}  # fmt: skip
 
 
 def raw() -> dict:
@@ -23,7 +24,7 @@ def raw() -> dict:
 
 def test_shipped_ruleset_loads_and_matches_the_functions():
     rs = load_ruleset()
-    assert rs.version == "2026.11.2"
+    assert rs.version == "2026.12.1"
     assert set(rs.rules) == IN_THIS_ISSUE
     assert [r.id for r in rs.rules.values()] == list(rs.rules)  # keyed by id, file order
     check_ruleset(rs)
@@ -54,7 +55,7 @@ def test_thresholds_are_those_of_the_guidance():
 
 def test_load_from_a_path(tmp_path):
     path = tmp_path / "club.toml"
-    path.write_bytes(DEFAULT_RULESET.read_bytes().replace(b'"2026.11.2"', b'"2027.1.0"'))
+    path.write_bytes(DEFAULT_RULESET.read_bytes().replace(b'"2026.12.1"', b'"2027.1.0"'))
     assert load_ruleset(path).version == "2027.1.0"
 
 

@@ -141,9 +141,9 @@ def test_hrv_edges():
     out = flags(nights(hrv_ms=[49.9, 50.0, 70.0, 70.1, None]), rule_id="hrv_low")
     assert by_day(out) == {0: "warning", 1: "watch", 2: "watch"}
     assert out["threshold"].to_list() == [50.0, 70.0, 70.0]
-    assert out["message"].to_list()[0].startswith("Night-time HRV (RMSSD) 49.9 ms, under the 50")
+    assert out["message"].to_list()[0].startswith("Night-time HRV 49.9 ms (RMSSD), under the 50")
     assert (
-        out["message_nl"].to_list()[0].startswith("Hartslagvariabiliteit (RMSSD) vannacht 49,9 ms")
+        out["message_nl"].to_list()[0].startswith("Hartslagvariabiliteit vannacht 49,9 ms (RMSSD)")
     )
 
 
@@ -184,7 +184,7 @@ def test_fewer_than_7_days_of_data_is_not_evaluated():
 def test_flag_columns_and_provenance():
     out = flags(nights(hrv_ms=[40.0], sleep_hours=[5.0]))
     assert out.schema == pl.Schema(FLAG_COLUMNS)
-    assert set(out["ruleset_version"]) == {"2026.11.2"}
+    assert set(out["ruleset_version"]) == {"2026.12.1"}
     assert set(out["computed_at"]) == {AT}
     assert out["rule_id"].to_list() == ["hrv_low", "sleep_out_of_range"]
 
