@@ -363,6 +363,7 @@ RULE_SHORT: dict[str, dict[str, str]] = {
         "sleep_out_of_range": "Sleep outside 7–9 h",
         "hrv_low": "Low HRV",
         "hrv_below_baseline": "HRV below own baseline",
+        "hrv_usual_below_guideline": "Usual HRV under the guideline",
         "no_rest_day": "No rest day in 7 days",
         "heavy_weeks_streak": "Heavy weeks in a row",
         "strength_up_unstable_sleep": "Strength up, sleep unstable",
@@ -379,6 +380,7 @@ RULE_SHORT: dict[str, dict[str, str]] = {
         "sleep_out_of_range": "Slaap buiten 7–9 uur",
         "hrv_low": "Lage HRV",
         "hrv_below_baseline": "HRV onder eigen gemiddelde",
+        "hrv_usual_below_guideline": "Gewone HRV onder de richtlijn",
         "no_rest_day": "Geen rustdag in 7 dagen",
         "heavy_weeks_streak": "Zware weken op rij",
         "strength_up_unstable_sleep": "Meer kracht, onrustige slaap",
@@ -423,6 +425,15 @@ RULE_NL: dict[str, tuple[str, dict[str, str]]] = {
             "low": "RMSSD 's nachts onder {ms_below:g} ms",
             "reduced": "RMSSD 's nachts tot en met {ms_upto:g} ms, maar niet onder de "
             "waarschuwingsdrempel",
+            "personal": "zolang je gewone HRV onder de grens ligt: RMSSD 's nachts meer dan "
+            "{sd_factor:g} SD van ln RMSSD en minstens {min_drop_pct:g} % onder je gewone waarde",
+        },
+    ),
+    "hrv_usual_below_guideline": (
+        "Je gewone HRV ligt onder de waarschuwingsgrens van de richtlijn",
+        {
+            "usual_below": "gewone RMSSD over {baseline_nights:g} nachten onder {ms_below:g} ms "
+            "(één keer per periode)"
         },
     ),
     "no_rest_day": (

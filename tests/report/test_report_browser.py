@@ -159,7 +159,8 @@ def test_dutch_report_explains_in_dutch(reports, browser):
     text = page.locator("main").inner_text()
     assert "Je hart is geen metronoom" in text
     assert "Hartslagvariabiliteit (HRV) tijdens de slaap" in text
-    assert "Hartslagvariabiliteit (RMSSD) vannacht 44,0 ms" in text  # the flag's message_nl
+    # the flag's message_nl, naming how the value was measured (bram wears a chest strap: RR)
+    assert "Hartslagvariabiliteit vannacht 44,0 ms (RMSSD uit hartslagintervallen" in text
     assert "HRV 's nachts onder het bereik van de richtlijn" in text  # the rule, in Dutch
     _marker_on(page, "chart-hrv", date(2026, 9, 30), "hrv_low", "warning")
     assert errors == []
