@@ -150,6 +150,9 @@ def ingest(
             help="Folder or fsspec URL for staged Parquet (default with dask: next to the db)"
         ),
     ] = None,
+    retry: Annotated[
+        bool, typer.Option(help="Read quarantined and partial files among PATHS again")
+    ] = False,
     verbose: bool = False,
 ) -> None:
     """Load files into the warehouse; every file ends loaded, partial, duplicate or quarantined."""
@@ -177,7 +180,7 @@ def ingest(
     runner = task_runner_for(len(found), workers, dask_address if executor == "dask" else None)
     flow = ingest_flow.with_options(task_runner=runner)
     with progress.bar(len(found), sum(p.stat().st_size for p in found)):
-        outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key, staging)
+        outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key, staging, retry)
     _print_outcomes(outcomes)
     if then_nightly:
         nightly(db=db, since=None, rebuild=False, report_dir=None, lang="en", verbose=verbose)
@@ -390,7 +393,7 @@ def main() -> None:
     try:
         app()
     except Exception as exc:  # exit 1: a run failure, said plainly
-        console.print(f"[red]herstel failed:[/] {exc}")
+        console.print(f"[red]herstel failed:[/] {str(exc) or type(exc).__name__}")
         raise SystemExit(1) from exc
 
 

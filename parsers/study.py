@@ -47,8 +47,11 @@ STUDY_FILES = (ATHLETES_FILE, TIME_ZONES_FILE)
 class InputFile:
     path: Path
     athlete_id: str | None  # None: a stray file outside any athlete folder
-    #: the path recorded in `files.path` (with --pseudonymise the athlete folder is replaced)
+    #: the path recorded in `files.path`: canonical (`recorded_path`), with --pseudonymise the
+    #: athlete folder replaced
     recorded_path: str = ""
+    #: the athlete's name in the study (folder name or --athlete) when it differs from the id
+    alias: str | None = None
 
 
 def _visible_files(folder: Path) -> list[Path]:
@@ -57,6 +60,16 @@ def _visible_files(folder: Path) -> list[Path]:
         for p in folder.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
+
+
+def recorded_path(root: Path, *parts: str) -> str:
+    """The one form a path is recorded in: the study root's own name, then the path inside it.
+
+    `herstel ingest study`, `herstel ingest /data/study` and `cd study; herstel ingest .` all
+    record `study/p01/x.fit`, so a re-run from anywhere finds the files it recorded. A file
+    given on its own counts from its folder: `/data/anna/x.fit` is `anna/x.fit`.
+    """
+    return "/".join((root.resolve().name or "/", *parts))
 
 
 def discover(
@@ -71,18 +84,20 @@ def discover(
     found: list[InputFile] = []
     for root in paths:
         if root.is_file():
-            found.append(InputFile(root, athlete, str(root)))
+            found.append(InputFile(root, athlete, recorded_path(root.parent, root.name)))
             continue
         for path in _visible_files(root):
             rel = path.relative_to(root)
             if athlete is not None:
-                found.append(InputFile(path, athlete, str(path)))
+                found.append(InputFile(path, athlete, recorded_path(root, *rel.parts)))
             elif len(rel.parts) == 1:
                 if rel.name not in STUDY_FILES:
-                    found.append(InputFile(path, None, str(path)))
+                    found.append(InputFile(path, None, recorded_path(root, rel.name)))
             else:
                 who = rename(rel.parts[0])
-                found.append(InputFile(path, who, str(root.joinpath(who, *rel.parts[1:]))))
+                alias = rel.parts[0] if who != rel.parts[0] else None
+                record = recorded_path(root, who, *rel.parts[1:])
+                found.append(InputFile(path, who, record, alias))
     return found
 
 

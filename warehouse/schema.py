@@ -270,7 +270,24 @@ ATHLETE_TIME_ZONES = Table(
     ),
     ("athlete_id", "valid_from"),
 )
-LATER_TABLES = (ATHLETE_TIME_ZONES,)
+ATHLETE_PROBLEMS = Table(
+    "athlete_problems",
+    "Athletes whose configuration herstel refused: the nightly run skips them, and computes "
+    "their whole history on the first run after the problem is gone.",
+    (
+        _ATHLETE,
+        (
+            "source",
+            "VARCHAR NOT NULL",
+            "Where the problem is: athletes_file, time_zones_file (refused at ingest, not "
+            "stored) or warehouse (a stored value the nightly run cannot use)",
+        ),
+        ("problem", "VARCHAR NOT NULL", "What is wrong and what to do, in one line"),
+        ("noted_at", "TIMESTAMPTZ NOT NULL", "When the problem was last seen, UTC"),
+    ),
+    ("athlete_id", "source"),
+)
+LATER_TABLES = (ATHLETE_TIME_ZONES, ATHLETE_PROBLEMS)
 
 TABLE_BY_NAME = {t.name: t for t in (*TABLES, *LATER_TABLES)}
 
@@ -416,12 +433,27 @@ def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migration_5(con: duckdb.DuckDBPyConnection) -> None:
+    """The parser version per file (files quarantined by another one are read again), and
+    athletes whose configuration was refused (the nightly run skips them)."""
+    run(con, "ALTER TABLE files ADD COLUMN parser_version VARCHAR")
+    run(
+        con,
+        "COMMENT ON COLUMN files.parser_version IS 'herstel and parser revision that read the "
+        "file (null: before version 5); a file quarantined under another one is read again'",
+    )
+    run(con, _create_table_sql(ATHLETE_PROBLEMS))
+    for sql, _ in _comment_sql(ATHLETE_PROBLEMS):
+        run(con, sql)
+
+
 #: Ordered migrations: (version, description, function). Append only.
 MIGRATIONS = (
     (1, "initial schema (DESIGN.md §3)", _migration_1),
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
     (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
+    (5, "files.parser_version and athlete_problems", _migration_5),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
