@@ -27,6 +27,7 @@ from parsers.study import (
     time_zones_files,
 )
 from parsers.version import PARSER_VERSION
+from warehouse.athlete_config import check_athletes, clear_problem, note_problem, zone_problem
 from warehouse.db import writer
 from warehouse.load import (
     FileOutcome,
@@ -95,27 +96,28 @@ def _register_athletes(
     retry: bool = False,
 ) -> tuple[frozenset[tuple[str | None, str]], dict[str, str]]:
     """Athletes from athletes.csv, time_zones.csv and the folders; returns known contents and
-    home time zones."""
-    travel = [read_time_zones(p) for p in time_zones_files(roots)]
+    home time zones. A row with a bad value is refused for its athlete alone and listed in
+    `athlete_problems` (warehouse.athlete_config); the others are stored."""
+    travel = [read_time_zones(p, zone_problem) for p in time_zones_files(roots)]
     with writer(db) as con:
         for path in athletes_files(roots):
-            for row in read_athletes(path).iter_rows(named=True):
-                upsert_athlete(
-                    con,
-                    rename(row["athlete_id"]),
-                    tz or row["time_zone"],
-                    "option" if tz else "athletes_file",
-                    birth_year=row["birth_year"],
-                    sex=row["sex"],
-                    hr_max=row["hr_max"],
-                )
-        for frame in travel:
+            accepted, refused = check_athletes(read_athletes(path), tz)
+            for row in accepted:
+                who, zone = rename(row.pop("athlete_id")), row.pop("time_zone")
+                upsert_athlete(con, who, zone, "option" if tz else "athletes_file", **row)
+                clear_problem(con, who, "athletes_file")
+            for name, why in refused.items():
+                note_problem(con, rename(name), "athletes_file", f"{path.name}: {why}")
+        for frame, refused in travel:
             frame = frame.with_columns(
                 athlete_id=pl.Series([rename(a) for a in frame["athlete_id"]], dtype=pl.String)
             )
             for athlete in sorted(set(frame["athlete_id"])):
                 upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
+                clear_problem(con, athlete, "time_zones_file")
             set_time_zones(con, frame)
+            for name, why in refused.items():
+                note_problem(con, rename(name), "time_zones_file", why)
         for athlete in sorted({f.athlete_id for f in files if f.athlete_id}):
             upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
         known = _known(con, retry)

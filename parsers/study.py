@@ -109,35 +109,50 @@ def time_zones_files(paths: list[Path]) -> list[Path]:
     return [p / TIME_ZONES_FILE for p in paths if (p / TIME_ZONES_FILE).is_file()]
 
 
-def read_time_zones(path: Path) -> pl.DataFrame:
-    """The travel file as `athlete_id, valid_from (UTC), time_zone`; any bad row is an error
-    naming its line, because a wrong zone would silently move nights to other dates."""
+def read_time_zones(
+    path: Path, zone_problem: Callable[[str], str | None] | None = None
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The travel file as `athlete_id, valid_from (UTC), time_zone`, and the athletes whose
+    rows were refused, with why (naming the line).
+
+    An athlete with any bad row keeps none of its rows (a partial itinerary would put nights
+    on wrong dates); the others are read. `zone_problem` says what is wrong with a zone name
+    (None: usable); by default any zone Python knows is accepted. A row without an athlete
+    cannot be attributed: ParseError.
+    """
     rows = _read_study_csv(path, ("athlete_id", "from", "time_zone")).iter_rows(named=True)
-    out = []
+    out, refused = [], {}
     for line, row in enumerate(rows, start=2):
         who, when, zone = (row[k] or "" for k in ("athlete_id", "from", "time_zone"))
-        try:
-            tz = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ParseError(f"{path.name} line {line}: unknown time zone {zone!r}") from exc
-        try:
-            valid_from = _zone_start(when, tz)
-        except ValueError as exc:
-            raise ParseError(
-                f"{path.name} line {line}: 'from' must be a date (2025-03-10) or a time with "
-                f"its offset (2025-03-10T08:30:00+09:00), not {when!r}"
-            ) from exc
         if not who:
             raise ParseError(f"{path.name} line {line}: athlete_id is empty")
+        problem = zone_problem(zone) if zone_problem else None
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problem = problem or f"unknown time zone {zone!r}"
+        if problem:
+            refused.setdefault(who, f"{path.name} line {line}: {problem}")
+            continue
+        try:
+            valid_from = _zone_start(when, tz)
+        except ValueError:
+            refused.setdefault(
+                who,
+                f"{path.name} line {line}: 'from' must be a date (2025-03-10) or a time with "
+                f"its offset (2025-03-10T08:30:00+09:00), not {when!r}",
+            )
+            continue
         out.append((who, valid_from, zone))
     schema = {
         "athlete_id": pl.String,
         "valid_from": pl.Datetime("us", "UTC"),
         "time_zone": pl.String,
     }
-    return pl.DataFrame(out, schema=schema, orient="row").unique(
+    frame = pl.DataFrame(out, schema=schema, orient="row").unique(
         subset=["athlete_id", "valid_from"], keep="last", maintain_order=True
     )
+    return frame.filter(~pl.col("athlete_id").is_in(sorted(refused))), refused
 
 
 def _zone_start(text: str, tz: ZoneInfo) -> datetime:
@@ -163,7 +178,8 @@ def _read_study_csv(path: Path, required: tuple[str, ...]) -> pl.DataFrame:
 
 
 def read_athletes(path: Path) -> pl.DataFrame:
-    """The athletes file as a frame with the columns of `athletes` (missing ones null)."""
+    """The athletes file as text columns of `athletes` (missing ones null), values as
+    written: checking them is the caller's (a typo must be refused, not read as null)."""
     try:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except Exception as exc:  # polars raises several error types for bad CSV
@@ -172,10 +188,10 @@ def read_athletes(path: Path) -> pl.DataFrame:
     if "athlete_id" not in frame.columns:
         raise ParseError(f"{path.name}: needs a header with athlete_id (and time_zone, ...)")
     return frame.select(
-        pl.col(c).str.strip_chars().cast(t, strict=False)
+        pl.col(c).str.strip_chars().replace("", None)
         if c in frame.columns
-        else pl.lit(None, t).alias(c)
-        for c, t in ATHLETES_COLUMNS.items()
+        else pl.lit(None, pl.String).alias(c)
+        for c in ATHLETES_COLUMNS
     ).filter(pl.col("athlete_id").is_not_null())
 
 
