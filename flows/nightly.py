@@ -205,11 +205,11 @@ def _plan(
     athlete's raw samples to read (to size the chunks), and the athletes skipped for a
     configuration problem, with why."""
     with writer(db) as con:
-        skipped = stored_problems(con)
+        skipped, cleared = stored_problems(con)
         spans = pending_spans(con)
-        retried = [a for a in failed_before(con) if a not in skipped]
+        retried = [a for a in {*failed_before(con), *cleared} if a not in skipped]
         if rebuild or retried:
-            again = athlete_ids(con) if rebuild else retried
+            again = athlete_ids(con) if rebuild else sorted(retried)
             spans = pl.concat(
                 [
                     spans.filter(~pl.col("athlete_id").is_in(again)),
@@ -252,7 +252,7 @@ def _run_chunk(
         return []
     with writer(db) as con:
         for athlete in chunk["athlete_id"]:
-            clear_problem(con, athlete, "nightly")
+            clear_problem(con, athlete, "nightly", recompute=False)
     for table, n in counts.items():
         summary.rows[table] = summary.rows.get(table, 0) + n
     return [chunk_flags]

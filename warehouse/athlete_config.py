@@ -137,22 +137,26 @@ def note_problem(con: duckdb.DuckDBPyConnection, athlete_id: str, source: str, p
     )
 
 
-def clear_problem(con: duckdb.DuckDBPyConnection, athlete_id: str, source: str) -> bool:
-    """Forget a problem that is gone; the athlete's history is then recomputed in full (the
-    nightly runs that skipped it did not compute its new data)."""
+def clear_problem(
+    con: duckdb.DuckDBPyConnection, athlete_id: str, source: str, recompute: bool = True
+) -> bool:
+    """Forget a problem that is gone. With `recompute`, the next nightly run computes the
+    athlete's whole history (the runs that skipped it did not compute its new data); the
+    nightly run itself clears without it and computes the athlete in full at once."""
     gone = run(
         con,
         "DELETE FROM athlete_problems WHERE athlete_id = ? AND source = ? RETURNING athlete_id",
         [athlete_id, source],
     )
-    if gone and source != "nightly":  # a run that just computed it in full needs no other
+    if gone and recompute:
         run(con, "UPDATE athletes SET updated_at = now() WHERE athlete_id = ?", [athlete_id])
     return bool(gone)
 
 
-def stored_problems(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def stored_problems(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], list[str]]:
     """Check every stored athlete (zone, travel zones, profile) and refresh the `warehouse`
-    problems; returns every athlete the nightly run must skip, and why."""
+    problems; returns every athlete the nightly run must skip, and why, and the athletes
+    whose `warehouse` problem is gone (to compute in full now)."""
     found: dict[str, list[str]] = {}
     for athlete_id, zone, birth_year, sex, hr_max in run(
         con, "SELECT athlete_id, time_zone, birth_year, sex, hr_max FROM athletes"
@@ -167,16 +171,18 @@ def stored_problems(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             found.setdefault(athlete_id, []).append(f"athlete_time_zones: {problem}")
     listed = {r[0] for r in run(con, "SELECT athlete_id FROM athlete_problems WHERE source = ?",
                                 ["warehouse"])}  # fmt: skip
-    for athlete_id in sorted(listed - found.keys()):
-        clear_problem(con, athlete_id, "warehouse")
+    cleared = sorted(listed - found.keys())
+    for athlete_id in cleared:
+        clear_problem(con, athlete_id, "warehouse", recompute=False)
     for athlete_id, problems in found.items():
         why = "; ".join(sorted(set(problems)))
         note_problem(con, athlete_id, "warehouse", f"stored {why} (correct it and ingest again)")
-    return dict(run(
+    skipped = dict(run(
         con,
         "SELECT athlete_id, string_agg(problem, '; ' ORDER BY source) FROM athlete_problems "
         "WHERE source <> 'nightly' GROUP BY 1 ORDER BY 1",
     ))  # fmt: skip
+    return skipped, cleared
 
 
 def failed_before(con: duckdb.DuckDBPyConnection) -> list[str]:
