@@ -206,6 +206,8 @@ def ingest(
     `retry`: read the quarantined and partial files among `paths` again.
     """
     logger = get_run_logger()
+    if tz is not None and zone_problem(tz):  # the CLI refuses it first (exit 2)
+        raise ValueError(f"--tz: {zone_problem(tz)}")
     roots = [Path(p) for p in paths]
     rename = _renamer(pseudonymise_key)
     files = discover(roots, athlete, rename)
