@@ -6,7 +6,9 @@ loads). Raw samples are read only for the touched days (see `metrics.recompute`)
 around them come from the stored nightly and daily tables. `--rebuild` recomputes everything
 from raw samples and gives identical results. Each group of athletes
 is written in one transaction, so a crash mid-run leaves the previous results intact and the
-next run (which still sees the same files as new) completes them.
+next run (which still sees the same files as new) completes them. An athlete with a
+configuration problem (`athlete_problems`, warehouse.athlete_config) is skipped, and one on
+whom the computation fails is skipped alone; every other athlete is computed.
 """
 
 from dataclasses import dataclass, field

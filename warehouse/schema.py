@@ -273,14 +273,15 @@ ATHLETE_TIME_ZONES = Table(
 ATHLETE_PROBLEMS = Table(
     "athlete_problems",
     "Athletes whose configuration herstel refused: the nightly run skips them, and computes "
-    "their whole history on the first run after the problem is gone.",
+    "their whole history on the first run after the problem is gone (docs/study-import.md).",
     (
         _ATHLETE,
         (
             "source",
             "VARCHAR NOT NULL",
             "Where the problem is: athletes_file, time_zones_file (refused at ingest, not "
-            "stored) or warehouse (a stored value the nightly run cannot use)",
+            "stored), warehouse (a stored value the nightly run cannot use), or nightly (the "
+            "computation failed on this athlete; not skipped: computed in full next run)",
         ),
         ("problem", "VARCHAR NOT NULL", "What is wrong and what to do, in one line"),
         ("noted_at", "TIMESTAMPTZ NOT NULL", "When the problem was last seen, UTC"),
