@@ -195,7 +195,7 @@ def _check_zone(tz: str | None) -> None:
 
     problem = zone_problem(tz)
     if problem:
-        raise typer.BadParameter(problem)
+        raise typer.BadParameter(problem, param_hint="'--tz'")
 
 
 def _print_athlete_problems(db: str | None) -> None:
