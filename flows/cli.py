@@ -135,7 +135,7 @@ def ingest(
         typer.Option(help="Pseudonym key, kept outside the database (default $HERSTEL_KEY_FILE)"),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Parallel parsers (default: all cores)")
+        int | None, typer.Option(help="Parallel parsers (default: all cores)", min=1, max=1024)
     ] = None,
     then_nightly: Annotated[
         bool, typer.Option("--nightly", help="Run the nightly metrics and rules afterwards")
@@ -150,6 +150,9 @@ def ingest(
             help="Folder or fsspec URL for staged Parquet (default with dask: next to the db)"
         ),
     ] = None,
+    retry: Annotated[
+        bool, typer.Option(help="Read quarantined and partial files among PATHS again")
+    ] = False,
     verbose: bool = False,
 ) -> None:
     """Load files into the warehouse; every file ends loaded, partial, duplicate or quarantined."""
@@ -177,21 +180,41 @@ def ingest(
     runner = task_runner_for(len(found), workers, dask_address if executor == "dask" else None)
     flow = ingest_flow.with_options(task_runner=runner)
     with progress.bar(len(found), sum(p.stat().st_size for p in found)):
-        outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key, staging)
+        outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key, staging, retry)
     _print_outcomes(outcomes)
+    _print_athlete_problems(db)
     if then_nightly:
         nightly(db=db, since=None, rebuild=False, report_dir=None, lang="en", verbose=verbose)
 
 
 def _check_zone(tz: str | None) -> None:
+    """A zone both polars and DuckDB accept (warehouse.athlete_config), else exit 2."""
     if tz is None:
         return
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from warehouse.athlete_config import zone_problem
 
+    problem = zone_problem(tz)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="'--tz'")
+
+
+def _print_athlete_problems(db: str | None) -> None:
+    """Athletes whose configuration was refused: the nightly run skips them until fixed."""
+    from warehouse.db import connect
+    from warehouse.sql import run
+
+    con = connect(db, read_only=True)
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise typer.BadParameter(f"{tz!r} is not an IANA time zone") from None
+        rows = run(con, "SELECT athlete_id, problem FROM athlete_problems ORDER BY ALL")
+    finally:
+        con.close()
+    if rows:
+        table = Table(title="Athletes not computed until their configuration is corrected")
+        for col in ("athlete", "problem"):
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
 
 
 LangOption = Annotated[str, typer.Option(help="en or nl")]
@@ -222,6 +245,7 @@ def nightly(
     summary = nightly_flow(db, _date(since), rebuild, str(report_dir) if report_dir else None, lang)
     console.print(f"{len(summary.athletes)} athletes recomputed ({summary.mode}): {summary.rows}")
     _print_nights(db, summary.athletes)
+    _print_athlete_problems(db)
     new = summary.new_flags.height if summary.new_flags is not None else 0
     console.print(f"{new} new flags.")
     console.print(digest(db, lang=lang, report_url=summary.report), markup=False)
@@ -390,7 +414,7 @@ def main() -> None:
     try:
         app()
     except Exception as exc:  # exit 1: a run failure, said plainly
-        console.print(f"[red]herstel failed:[/] {exc}")
+        console.print(f"[red]herstel failed:[/] {str(exc) or type(exc).__name__}")
         raise SystemExit(1) from exc
 
 

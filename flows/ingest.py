@@ -26,6 +26,8 @@ from parsers.study import (
     read_time_zones,
     time_zones_files,
 )
+from parsers.version import PARSER_VERSION
+from warehouse.athlete_config import check_athletes, clear_problem, note_problem, zone_problem
 from warehouse.db import writer
 from warehouse.load import (
     FileOutcome,
@@ -47,7 +49,8 @@ MAX_IN_FLIGHT = 8
 #: about a thousand files (bench/scale.py: 201 files took 7.3 s in processes, 51 took 2.6 s).
 PROCESS_POOL_MIN_FILES = 1000
 
-Job = tuple[str, str | None, str]  # (path to read, athlete id, path to record)
+#: (path to read, athlete id, path to record, the athlete's name in the study if not the id)
+Job = tuple[str, str | None, str, str | None]
 
 
 @task(name="parse-files")
@@ -61,48 +64,80 @@ def parse_batch(
     """Parse a batch; with `staging`, write the frames there and return only their URIs."""
     results = [
         result
-        for path, athlete, record_as in batch
-        for result in parse_input(path, athlete, known, engine, zones.get(athlete), record_as)
+        for path, athlete, record_as, alias in batch
+        for result in parse_input(
+            path, athlete, known, engine, zones.get(athlete), record_as, alias
+        )
     ]
     if staging:
         results = [stage(r, staging) for r in results]
     return results
 
 
+def _known(con, retry: bool) -> frozenset[tuple[str | None, str]]:
+    """(athlete, content) pairs not to parse again: recorded, and not due for a retry."""
+    return frozenset(
+        run(
+            con,
+            "SELECT athlete_id, file_id FROM files GROUP BY ALL HAVING NOT bool_or("
+            "(status = 'quarantined' AND (? OR parser_version IS DISTINCT FROM ?)) "
+            "OR (status = 'partial' AND ?))",
+            [retry, PARSER_VERSION, retry],
+        )
+    )
+
+
 def _register_athletes(
-    db: str | None, roots: list[Path], files: list[InputFile], tz: str | None, rename
+    db: str | None,
+    roots: list[Path],
+    files: list[InputFile],
+    tz: str | None,
+    rename,
+    retry: bool = False,
 ) -> tuple[frozenset[tuple[str | None, str]], dict[str, str]]:
     """Athletes from athletes.csv, time_zones.csv and the folders; returns known contents and
-    home time zones."""
-    travel = [read_time_zones(p) for p in time_zones_files(roots)]
+    home time zones. A row with a bad value is refused for its athlete alone and listed in
+    `athlete_problems` (warehouse.athlete_config); the others are stored."""
+    travel = [read_time_zones(p, zone_problem) for p in time_zones_files(roots)]
     with writer(db) as con:
         for path in athletes_files(roots):
-            for row in read_athletes(path).iter_rows(named=True):
-                upsert_athlete(
-                    con,
-                    rename(row["athlete_id"]),
-                    tz or row["time_zone"],
-                    "option" if tz else "athletes_file",
-                    birth_year=row["birth_year"],
-                    sex=row["sex"],
-                    hr_max=row["hr_max"],
-                )
-        for frame in travel:
+            accepted, refused = check_athletes(read_athletes(path), tz)
+            for row in accepted:
+                who, zone = rename(row.pop("athlete_id")), row.pop("time_zone")
+                upsert_athlete(con, who, zone, "option" if tz else "athletes_file", **row)
+                clear_problem(con, who, "athletes_file")
+            for name, why in refused.items():
+                note_problem(con, rename(name), "athletes_file", f"{path.name}: {why}")
+        for frame, refused in travel:
             frame = frame.with_columns(
                 athlete_id=pl.Series([rename(a) for a in frame["athlete_id"]], dtype=pl.String)
             )
             for athlete in sorted(set(frame["athlete_id"])):
                 upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
+                clear_problem(con, athlete, "time_zones_file")
             set_time_zones(con, frame)
+            for name, why in refused.items():
+                note_problem(con, rename(name), "time_zones_file", why)
         for athlete in sorted({f.athlete_id for f in files if f.athlete_id}):
             upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
-        known = frozenset(run(con, "SELECT DISTINCT athlete_id, file_id FROM files"))
+        known = _known(con, retry)
         zones = dict(run(con, "SELECT athlete_id, time_zone FROM athletes"))
     return known, zones
 
 
-def _load(db: str | None, results: list[ParseResult]) -> list[FileOutcome]:
-    results = [unstage(r) for r in results]
+def _unstaged(result: ParseResult) -> ParseResult:
+    """The result with its frames read back; a staged file that cannot be read ends that
+    file (quarantined with the reason), not the batch."""
+    try:
+        return unstage(result)
+    except Exception as exc:  # noqa: BLE001 - one file's trouble never ends the batch
+        result.parsed, result.staged = None, {}
+        result.error = f"its staged rows could not be read back ({type(exc).__name__})"
+        return result
+
+
+def _load(db: str | None, results: list[ParseResult], retry: bool = False) -> list[FileOutcome]:
+    results = [_unstaged(r) for r in results]
     with writer(db) as con:
         for r in results:
             zone = offset_to_zone(r.parsed.utc_offset_s) if r.parsed else None
@@ -112,7 +147,24 @@ def _load(db: str | None, results: list[ParseResult]) -> list[FileOutcome]:
             Incoming(r.file_id, r.path, r.athlete_id, r.size_bytes, r.parsed, r.error)
             for r in results
         ]
-        return load_files(con, batch)
+        return load_files(con, batch, retry)
+
+
+def _parsed(future, batch: list[Job], known, engine: str, zones: dict[str, str]) -> list:
+    """A parse task's results; when the task itself failed (a worker died, ran out of
+    memory), its files are parsed again one by one here, so only a file that fails alone
+    is lost to the run, and that one is recorded with the reason."""
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - Prefect re-raises the task's own exception
+        get_run_logger().warning("a parse task failed; parsing its %d files one by one", len(batch))
+        return [
+            result
+            for path, athlete, record_as, alias in batch
+            for result in parse_input(
+                path, athlete, known, engine, zones.get(athlete), record_as, alias
+            )
+        ]
 
 
 def _renamer(key_file: str | None) -> Callable[[str], str]:
@@ -144,31 +196,36 @@ def ingest(
     engine: str = "fast",
     pseudonymise_key: str | None = None,
     staging: str | None = None,
+    retry: bool = False,
 ) -> list[FileOutcome]:
     """Ingest files or study folders; every file ends in exactly one recorded state.
 
     `pseudonymise_key`: path of the key file; athlete folder names are then replaced by stable
     salted ids (`parsers.study.pseudonym`) everywhere, paths included. `staging`: a folder or
     fsspec URL where parse tasks write Parquet for the loader (`warehouse.staging`).
+    `retry`: read the quarantined and partial files among `paths` again.
     """
     logger = get_run_logger()
+    if tz is not None and zone_problem(tz):  # the CLI refuses it first (exit 2)
+        raise ValueError(f"--tz: {zone_problem(tz)}")
     roots = [Path(p) for p in paths]
     rename = _renamer(pseudonymise_key)
     files = discover(roots, athlete, rename)
-    known, zones = _register_athletes(db, roots, files, tz, rename)
+    known, zones = _register_athletes(db, roots, files, tz, rename, retry)
     logger.info("ingest: %d files found, %d contents already recorded", len(files), len(known))
-    jobs: list[Job] = [(str(f.path), f.athlete_id, f.recorded_path) for f in files]
+    jobs: list[Job] = [(str(f.path), f.athlete_id, f.recorded_path, f.alias) for f in files]
     batches = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
     outcomes: list[FileOutcome] = []
     in_flight: deque = deque()
 
     def load_oldest() -> None:
-        loaded = _load(db, in_flight.popleft().result())
+        future, batch = in_flight.popleft()
+        loaded = _load(db, _parsed(future, batch, known, engine, zones), retry)
         outcomes.extend(loaded)
         progress.report(loaded)
 
     for batch in batches:  # a bounded number in flight keeps memory flat as studies grow
-        in_flight.append(parse_batch.submit(batch, known, engine, zones, staging))
+        in_flight.append((parse_batch.submit(batch, known, engine, zones, staging), batch))
         if len(in_flight) >= MAX_IN_FLIGHT:
             load_oldest()
     while in_flight:

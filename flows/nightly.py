@@ -7,7 +7,9 @@ loads). Raw samples are read only for the touched days (see `metrics.recompute`)
 around them come from the stored nightly and daily tables. `--rebuild` recomputes everything
 from raw samples and gives identical results. Each group of athletes
 is written in one transaction, so a crash mid-run leaves the previous results intact and the
-next run (which still sees the same files as new) completes them.
+next run (which still sees the same files as new) completes them. An athlete with a
+configuration problem (`athlete_problems`, warehouse.athlete_config) is skipped, and one on
+whom the computation fails is skipped alone; every other athlete is computed.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from rules.catalogue import load_ruleset
 from rules.episodes import episodes
 from rules.evaluability import evaluability
 from rules.evaluate import evaluate
+from warehouse.athlete_config import clear_problem, failed_before, note_problem, stored_problems
 from warehouse.db import writer
 from warehouse.read import (
     athlete_ids,
@@ -69,6 +72,9 @@ class NightlySummary:
     rows: dict[str, int] = field(default_factory=dict)
     new_flags: pl.DataFrame | None = None
     report: str | None = None
+    #: athletes not computed, and why: a configuration problem (athlete_problems), or the
+    #: computation failed on them alone (computed in full on the next run)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 def windows_for(spans: pl.DataFrame, since: date | None) -> pl.DataFrame:
@@ -224,24 +230,62 @@ def _new_flags(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
 
 def _plan(
     db: str | None, rebuild: bool, since: date | None
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
-    """The windows to recompute, the flags as they were (to tell which flags are new), and
-    each athlete's raw samples to read (to size the chunks)."""
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], dict[str, str]]:
+    """The windows to recompute, the flags as they were (to tell which flags are new), each
+    athlete's raw samples to read (to size the chunks), and the athletes skipped for a
+    configuration problem, with why."""
     with writer(db) as con:
+        skipped, cleared = stored_problems(con)
         spans = pending_spans(con)
-        if rebuild:
-            everyone = pl.DataFrame(
-                {"athlete_id": athlete_ids(con)}, schema={"athlete_id": pl.String}
-            )
-            spans = everyone.with_columns(
-                first_ts=pl.lit(None, pl.Datetime("us", "UTC")),
-                last_ts=pl.lit(None, pl.Datetime("us", "UTC")),
-                full=pl.lit(True),
-            )
+        retried = [a for a in {*failed_before(con), *cleared} if a not in skipped]
+        if rebuild or retried:
+            again = athlete_ids(con) if rebuild else sorted(retried)
+            spans = pl.concat(
+                [
+                    spans.filter(~pl.col("athlete_id").is_in(again)),
+                    pl.DataFrame({"athlete_id": again}, schema={"athlete_id": pl.String})
+                    .with_columns(
+                        first_ts=pl.lit(None, pl.Datetime("us", "UTC")),
+                        last_ts=pl.lit(None, pl.Datetime("us", "UTC")),
+                        full=pl.lit(True),
+                    )
+                    .select(spans.columns)
+                    .cast(dict(spans.schema)),
+                ]
+            ).sort("athlete_id")
+        spans = spans.filter(~pl.col("athlete_id").is_in(list(skipped)))
         windows = windows_for(spans, since)
         sizes = sample_rows(con, windows)
         before = table_frame(con, "daily_flags", spans["athlete_id"].to_list())
-    return windows, before, sizes
+    return windows, before, sizes, skipped
+
+
+def _run_chunk(
+    db: str | None, chunk: pl.DataFrame, started_at: datetime, summary: NightlySummary
+) -> list[pl.DataFrame]:
+    """Compute one group; when it fails, each of its athletes alone, so an athlete whose data
+    breaks the computation is skipped (recorded, retried in full next run), not the others."""
+    try:
+        counts, chunk_flags = process_chunk(db, chunk, started_at)
+    except Exception as exc:  # noqa: BLE001 - one athlete never stops the others
+        if chunk.height > 1:
+            return [
+                f
+                for i in range(chunk.height)
+                for f in _run_chunk(db, chunk[i], started_at, summary)
+            ]
+        athlete = chunk["athlete_id"][0]
+        why = f"the nightly computation failed ({type(exc).__name__}); retried in full next run"
+        with writer(db) as con:
+            note_problem(con, athlete, "nightly", why)
+        summary.skipped[athlete] = why
+        return []
+    with writer(db) as con:
+        for athlete in chunk["athlete_id"]:
+            clear_problem(con, athlete, "nightly", recompute=False)
+    for table, n in counts.items():
+        summary.rows[table] = summary.rows.get(table, 0) + n
+    return [chunk_flags]
 
 
 @task(name="write-report")
@@ -270,15 +314,13 @@ def nightly(
     with `report_dir`, also write the report there and link it as a Prefect artifact."""
     logger = get_run_logger()
     started_at = datetime.now(UTC)
-    windows, before, sizes = _plan(db, rebuild, since)
-    summary = NightlySummary(athletes=windows["athlete_id"].to_list())
+    windows, before, sizes, skipped = _plan(db, rebuild, since)
+    summary = NightlySummary(athletes=windows["athlete_id"].to_list(), skipped=skipped)
     summary.mode = "rebuild" if rebuild else "incremental"
     flags = []
     for chunk in _chunks(windows, sizes):
-        counts, chunk_flags = process_chunk(db, chunk, started_at)
-        for table, n in counts.items():
-            summary.rows[table] = summary.rows.get(table, 0) + n
-        flags.append(chunk_flags)
+        flags += _run_chunk(db, chunk, started_at, summary)
+    summary.athletes = [a for a in summary.athletes if a not in summary.skipped]
     with writer(db) as con:
         run(
             con,
@@ -289,5 +331,10 @@ def nightly(
     summary.new_flags = _new_flags(before, after)
     if report_dir:
         summary.report = publish_report(db, report_dir, lang)
-    logger.info("nightly: %d athletes recomputed (%s)", len(summary.athletes), summary.mode)
+    logger.info(
+        "nightly: %d athletes recomputed (%s), %d skipped",
+        len(summary.athletes),
+        summary.mode,
+        len(summary.skipped),
+    )
     return summary

@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from parsers.archive import MAX_MEMBER_BYTES, is_zip, iter_members
 from parsers.base import ParsedFile, ParseError
 from parsers.registry import parse_file
@@ -33,6 +35,15 @@ class ParseResult:
     staged: dict[str, list[str]] = field(default_factory=dict)
 
 
+#: Reason of a file whose parsing ran out of memory (its size is added).
+OUT_OF_MEMORY = (
+    "ran out of memory while reading this {size:,}-byte file; the other files went on. "
+    "Re-run with fewer --workers, or split the export"
+)
+#: `dropped` reason of rows that name an athlete other than the file's (docs/study-import.md).
+FOREIGN_ATHLETE = "foreign_athlete"
+
+
 def _parse_bytes(
     data: bytes,
     path: str,
@@ -40,20 +51,50 @@ def _parse_bytes(
     known: frozenset[tuple[str | None, str]],
     engine: str,
     tz: str | None,
+    alias: str | None = None,
 ) -> ParseResult:
     result = ParseResult(path, athlete_id, content_id(data), len(data))
     if (athlete_id, result.file_id) in known or athlete_id is None:
         return result  # already recorded, or nobody's: the loader says which, nothing to parse
     try:
-        result.parsed = parse_file(data, name=Path(path).name, engine=engine, tz=tz)
+        parsed = parse_file(data, name=Path(path).name, engine=engine, tz=tz)
+        result.parsed = own_rows(parsed, {athlete_id, alias or athlete_id})
     except ParseError as exc:
-        result.error = str(exc)
+        memory = isinstance(exc.__cause__, MemoryError)
+        result.error = OUT_OF_MEMORY.format(size=len(data)) if memory else str(exc)
+    except MemoryError:
+        result.error = OUT_OF_MEMORY.format(size=len(data))
     except Exception as exc:  # a parser bug must not lose the file: record it, keep going
         result.error = f"internal error while parsing ({type(exc).__name__}); please report"
     return result
 
 
-def _archive(path: str, record_as: str, athlete_id, known, engine, tz) -> list[ParseResult]:
+def own_rows(parsed: ParsedFile, names: set[str]) -> ParsedFile:
+    """Keep only rows of the file's own athlete, and drop the per-row `athlete_id` column.
+
+    A file belongs to the athlete whose folder holds it (or `--athlete`): a long CSV's
+    `athlete_id` column may repeat that athlete (by any of `names`: the stored id and the
+    name in the study) or be empty; rows naming anyone else are refused and counted under
+    `foreign_athlete`, so one athlete's folder can never write another's rows.
+    """
+    refused = 0
+    for table, frame in list(parsed.frames.items()):
+        if "athlete_id" not in frame.columns:
+            continue
+        own = pl.col("athlete_id").is_null() | pl.col("athlete_id").is_in(sorted(names))
+        kept = frame.filter(own)
+        refused += frame.height - kept.height
+        parsed.frames[table] = kept.drop("athlete_id")
+    if refused:
+        parsed.dropped[FOREIGN_ATHLETE] = parsed.dropped.get(FOREIGN_ATHLETE, 0) + refused
+        parsed.problems.append(
+            f"{refused} rows name another athlete in their athlete_id column: not loaded "
+            f"(a file in an athlete's folder holds that athlete's rows only)"
+        )
+    return parsed
+
+
+def _archive(path: str, record_as: str, athlete_id, known, engine, tz, alias) -> list[ParseResult]:
     results = []
     for member in iter_members(path, Path(path).name):
         member_path = f"{record_as}/{member.name}"
@@ -61,7 +102,9 @@ def _archive(path: str, record_as: str, athlete_id, known, engine, tz) -> list[P
             ident = content_id(f"refused:{member_path}".encode())
             results.append(ParseResult(member_path, athlete_id, ident, 0, error=member.reason))
         else:
-            results.append(_parse_bytes(member.data, member_path, athlete_id, known, engine, tz))
+            results.append(
+                _parse_bytes(member.data, member_path, athlete_id, known, engine, tz, alias)
+            )
     return results
 
 
@@ -80,18 +123,56 @@ def parse_input(
     engine: str = "fast",
     tz: str | None = None,
     record_as: str | None = None,
+    alias: str | None = None,
 ) -> list[ParseResult]:
-    """Read, hash and (unless its content is already recorded) parse one input.
+    """Read, hash and (unless its content is already recorded) parse one input; never raises.
 
-    `record_as` is the path to record (default `path`), e.g. with the athlete's pseudonym.
+    `record_as` is the path to record (default `path`), e.g. with the athlete's pseudonym;
+    `alias` the athlete's name in the study when the stored id differs (a pseudonym).
     """
     record_as = record_as or path
+    try:
+        return _parse_input(path, athlete_id, known, engine, tz, record_as, alias)
+    except MemoryError:
+        error = OUT_OF_MEMORY.format(size=_size(path))
+    except Exception as exc:  # noqa: BLE001 - one file's trouble never ends the batch
+        error = f"internal error while reading ({type(exc).__name__}); please report"
+    return [
+        ParseResult(record_as, athlete_id, _streamed_id(path, record_as), _size(path), error=error)
+    ]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _streamed_id(path: str, record_as: str) -> str:
+    """The content id, hashed in small blocks (after running out of memory on the whole)."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except (OSError, MemoryError):
+        return content_id(f"unreadable:{record_as}".encode())
+
+
+def _parse_input(
+    path: str,
+    athlete_id: str | None,
+    known: frozenset[tuple[str | None, str]],
+    engine: str,
+    tz: str | None,
+    record_as: str,
+    alias: str | None,
+) -> list[ParseResult]:
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if is_zip(fh.read(4)):  # read in place, member by member: never whole in memory
                 try:
-                    return _archive(path, record_as, athlete_id, known, engine, tz)
+                    return _archive(path, record_as, athlete_id, known, engine, tz, alias)
                 except ParseError as exc:
                     return [
                         ParseResult(
@@ -115,4 +196,4 @@ def parse_input(
         ident = content_id(f"unreadable:{record_as}".encode())
         error = f"cannot read: {exc.strerror}"
         return [ParseResult(record_as, athlete_id, ident, 0, error=error)]
-    return [_parse_bytes(data, record_as, athlete_id, known, engine, tz)]
+    return [_parse_bytes(data, record_as, athlete_id, known, engine, tz, alias)]

@@ -47,8 +47,11 @@ STUDY_FILES = (ATHLETES_FILE, TIME_ZONES_FILE)
 class InputFile:
     path: Path
     athlete_id: str | None  # None: a stray file outside any athlete folder
-    #: the path recorded in `files.path` (with --pseudonymise the athlete folder is replaced)
+    #: the path recorded in `files.path`: canonical (`recorded_path`), with --pseudonymise the
+    #: athlete folder replaced
     recorded_path: str = ""
+    #: the athlete's name in the study (folder name or --athlete) when it differs from the id
+    alias: str | None = None
 
 
 def _visible_files(folder: Path) -> list[Path]:
@@ -57,6 +60,16 @@ def _visible_files(folder: Path) -> list[Path]:
         for p in folder.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
+
+
+def recorded_path(root: Path, *parts: str) -> str:
+    """The one form a path is recorded in: the study root's own name, then the path inside it.
+
+    `herstel ingest study`, `herstel ingest /data/study` and `cd study; herstel ingest .` all
+    record `study/p01/x.fit`, so a re-run from anywhere finds the files it recorded. A file
+    given on its own counts from its folder: `/data/anna/x.fit` is `anna/x.fit`.
+    """
+    return "/".join((root.resolve().name or "/", *parts))
 
 
 def discover(
@@ -71,18 +84,20 @@ def discover(
     found: list[InputFile] = []
     for root in paths:
         if root.is_file():
-            found.append(InputFile(root, athlete, str(root)))
+            found.append(InputFile(root, athlete, recorded_path(root.parent, root.name)))
             continue
         for path in _visible_files(root):
             rel = path.relative_to(root)
             if athlete is not None:
-                found.append(InputFile(path, athlete, str(path)))
+                found.append(InputFile(path, athlete, recorded_path(root, *rel.parts)))
             elif len(rel.parts) == 1:
                 if rel.name not in STUDY_FILES:
-                    found.append(InputFile(path, None, str(path)))
+                    found.append(InputFile(path, None, recorded_path(root, rel.name)))
             else:
                 who = rename(rel.parts[0])
-                found.append(InputFile(path, who, str(root.joinpath(who, *rel.parts[1:]))))
+                alias = rel.parts[0] if who != rel.parts[0] else None
+                record = recorded_path(root, who, *rel.parts[1:])
+                found.append(InputFile(path, who, record, alias))
     return found
 
 
@@ -94,35 +109,50 @@ def time_zones_files(paths: list[Path]) -> list[Path]:
     return [p / TIME_ZONES_FILE for p in paths if (p / TIME_ZONES_FILE).is_file()]
 
 
-def read_time_zones(path: Path) -> pl.DataFrame:
-    """The travel file as `athlete_id, valid_from (UTC), time_zone`; any bad row is an error
-    naming its line, because a wrong zone would silently move nights to other dates."""
+def read_time_zones(
+    path: Path, zone_problem: Callable[[str], str | None] | None = None
+) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The travel file as `athlete_id, valid_from (UTC), time_zone`, and the athletes whose
+    rows were refused, with why (naming the line).
+
+    An athlete with any bad row keeps none of its rows (a partial itinerary would put nights
+    on wrong dates); the others are read. `zone_problem` says what is wrong with a zone name
+    (None: usable); by default any zone Python knows is accepted. A row without an athlete
+    cannot be attributed: ParseError.
+    """
     rows = _read_study_csv(path, ("athlete_id", "from", "time_zone")).iter_rows(named=True)
-    out = []
+    out, refused = [], {}
     for line, row in enumerate(rows, start=2):
         who, when, zone = (row[k] or "" for k in ("athlete_id", "from", "time_zone"))
-        try:
-            tz = ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ParseError(f"{path.name} line {line}: unknown time zone {zone!r}") from exc
-        try:
-            valid_from = _zone_start(when, tz)
-        except ValueError as exc:
-            raise ParseError(
-                f"{path.name} line {line}: 'from' must be a date (2025-03-10) or a time with "
-                f"its offset (2025-03-10T08:30:00+09:00), not {when!r}"
-            ) from exc
         if not who:
             raise ParseError(f"{path.name} line {line}: athlete_id is empty")
+        problem = zone_problem(zone) if zone_problem else None
+        try:
+            tz = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problem = problem or f"unknown time zone {zone!r}"
+        if problem:
+            refused.setdefault(who, f"{path.name} line {line}: {problem}")
+            continue
+        try:
+            valid_from = _zone_start(when, tz)
+        except ValueError:
+            refused.setdefault(
+                who,
+                f"{path.name} line {line}: 'from' must be a date (2025-03-10) or a time with "
+                f"its offset (2025-03-10T08:30:00+09:00), not {when!r}",
+            )
+            continue
         out.append((who, valid_from, zone))
     schema = {
         "athlete_id": pl.String,
         "valid_from": pl.Datetime("us", "UTC"),
         "time_zone": pl.String,
     }
-    return pl.DataFrame(out, schema=schema, orient="row").unique(
+    frame = pl.DataFrame(out, schema=schema, orient="row").unique(
         subset=["athlete_id", "valid_from"], keep="last", maintain_order=True
     )
+    return frame.filter(~pl.col("athlete_id").is_in(sorted(refused))), refused
 
 
 def _zone_start(text: str, tz: ZoneInfo) -> datetime:
@@ -148,7 +178,8 @@ def _read_study_csv(path: Path, required: tuple[str, ...]) -> pl.DataFrame:
 
 
 def read_athletes(path: Path) -> pl.DataFrame:
-    """The athletes file as a frame with the columns of `athletes` (missing ones null)."""
+    """The athletes file as text columns of `athletes` (missing ones null), values as
+    written: checking them is the caller's (a typo must be refused, not read as null)."""
     try:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
     except Exception as exc:  # polars raises several error types for bad CSV
@@ -157,10 +188,10 @@ def read_athletes(path: Path) -> pl.DataFrame:
     if "athlete_id" not in frame.columns:
         raise ParseError(f"{path.name}: needs a header with athlete_id (and time_zone, ...)")
     return frame.select(
-        pl.col(c).str.strip_chars().cast(t, strict=False)
+        pl.col(c).str.strip_chars().replace("", None)
         if c in frame.columns
-        else pl.lit(None, t).alias(c)
-        for c, t in ATHLETES_COLUMNS.items()
+        else pl.lit(None, pl.String).alias(c)
+        for c in ATHLETES_COLUMNS
     ).filter(pl.col("athlete_id").is_not_null())
 
 

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from parsers.base import CANONICAL, ParsedFile
+from parsers.base import CANONICAL, ParsedFile, conform
+from parsers.version import PARSER_VERSION
 from warehouse.schema import RAW_TABLES
 from warehouse.sql import one, run, transaction
 
@@ -34,6 +35,7 @@ FILES_SCHEMA = {
     "ingested_at": pl.Datetime("us", "UTC"),
     "first_ts": pl.Datetime("us", "UTC"),
     "last_ts": pl.Datetime("us", "UTC"),
+    "parser_version": pl.String,
 }
 
 #: Precedence of the sources of an athlete's time zone, strongest first.
@@ -42,6 +44,16 @@ TZ_SOURCES = ("option", "athletes_file", "fit_offset", "default_utc")
 #: corrected athletes.csv). A FIT offset never replaces another: summer and winter files
 #: would flip the zone back and forth.
 TZ_STATED = ("option", "athletes_file")
+
+
+@dataclass
+class Record:
+    """A `files` row already in the warehouse (or decided earlier in this batch)."""
+
+    athlete_id: str | None
+    path: str
+    status: str
+    parser_version: str | None
 
 
 @dataclass
@@ -57,6 +69,8 @@ class FileOutcome:
     format: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)
+    #: the earlier record of this file at this place that this one replaces (a retry)
+    replaces: Record | None = None
 
 
 def offset_to_zone(utc_offset_s: int | None) -> str | None:
@@ -154,38 +168,56 @@ class Incoming:
     error: str | None = None
 
 
-Key = tuple[str | None, str]  # (athlete_id, file_id): a file's identity for one athlete
-
-
-def _previous(con: duckdb.DuckDBPyConnection, file_ids: list[str]) -> dict[Key, list[tuple]]:
-    """(path, status) of every recorded file with one of these contents, per athlete.
-
-    Identity is content *per athlete*: two athletes may hand in byte-identical files (a lab
-    sheet, an export with no names inside) that are each their own data.
-    """
-    seen: dict[Key, list[tuple]] = {}
+def _previous(con: duckdb.DuckDBPyConnection, file_ids: list[str]) -> dict[str, list[Record]]:
+    """Every recorded file with one of these contents, oldest first."""
+    seen: dict[str, list[Record]] = {}
     rows = run(
         con,
-        "SELECT athlete_id, file_id, path, status FROM files WHERE list_contains(?, file_id) "
-        "ORDER BY ingested_at",
+        "SELECT file_id, athlete_id, path, status, parser_version FROM files "
+        "WHERE list_contains(?, file_id) ORDER BY ingested_at",
         [sorted(set(file_ids))],
     )
-    for athlete_id, file_id, path, status in rows:
-        seen.setdefault((athlete_id, file_id), []).append((path, status))
+    for file_id, *record in rows:
+        seen.setdefault(file_id, []).append(Record(*record))
     return seen
 
 
-def _decide(inc: Incoming, previous: dict[Key, list[tuple]]) -> FileOutcome:
-    """The state a file ends in, before anything is written."""
+def same_place(recorded: str, path: str) -> bool:
+    """The same file at the same place: the same canonical path, or a path recorded by an
+    older herstel (as typed: absolute, or from another folder) that ends with it."""
+    return recorded == path or recorded.endswith("/" + path)
+
+
+def retryable(record: Record, athlete_id: str | None, retry: bool) -> bool:
+    """Whether a recorded file is read again: quarantined by another parser version or for
+    want of an athlete it now has, or (with `retry`) quarantined or partial at all."""
+    if record.status == "quarantined":
+        return retry or record.parser_version != PARSER_VERSION or record.athlete_id != athlete_id
+    return retry and record.status == "partial" and record.athlete_id == athlete_id
+
+
+def _decide(inc: Incoming, previous: dict[str, list[Record]], retry: bool = False) -> FileOutcome:
+    """The state a file ends in, before anything is written.
+
+    Identity is content *per athlete*: two athletes may hand in byte-identical files (a lab
+    sheet, an export with no names inside) that are each their own data. The same content at
+    the same place is the same file whoever it was recorded for (the table's key).
+    """
     out = FileOutcome(inc.file_id, inc.path, inc.athlete_id, inc.size_bytes, "loaded")
-    earlier = previous.get((inc.athlete_id, inc.file_id), [])
-    same_path = [status for path, status in earlier if path == inc.path]
-    if same_path:
-        out.status, out.reason = "seen", f"already recorded as {same_path[0]}"
+    records = previous.setdefault(inc.file_id, [])
+    here = next((r for r in records if same_place(r.path, inc.path)), None)
+    read = inc.parsed is not None or inc.error is not None  # not skipped as already known
+    if here is not None and read and retryable(here, inc.athlete_id, retry):
+        out.replaces = here
+        records.remove(here)
+    elif here is not None:
+        whose = "" if here.athlete_id == inc.athlete_id else " for another athlete"
+        out.status, out.reason = "seen", f"already recorded as {here.status}{whose}"
         return out
+    earlier = [r for r in records if r.athlete_id == inc.athlete_id]
     if earlier:
-        path, status = next((e for e in earlier if e[1] in ("loaded", "partial")), earlier[0])
-        out.status, out.reason = "duplicate", f"same content as {path} ({status})"
+        first = next((r for r in earlier if r.status in ("loaded", "partial")), earlier[0])
+        out.status, out.reason = "duplicate", f"same content as {first.path} ({first.status})"
     elif inc.parsed is None or inc.athlete_id is None:
         out.status = "quarantined"
         out.reason = inc.error or "file is not inside an athlete folder and no --athlete was given"
@@ -195,16 +227,19 @@ def _decide(inc: Incoming, previous: dict[Key, list[tuple]]) -> FileOutcome:
         out.rows = inc.parsed.rows()
         if inc.parsed.problems:
             out.status, out.reason = "partial", "; ".join(inc.parsed.problems)
-    previous.setdefault((inc.athlete_id, inc.file_id), []).append((inc.path, out.status))
+    records.append(Record(inc.athlete_id, inc.path, out.status, PARSER_VERSION))
     return out
 
 
-def _tagged(frame: pl.DataFrame, athlete_id: str, file_id: str) -> pl.DataFrame:
-    """A canonical frame with the athlete (a row's own athlete_id wins) and file columns."""
-    who = pl.lit(athlete_id, pl.String)
-    if "athlete_id" in frame.columns:
-        who = pl.col("athlete_id").fill_null(who)
-    return frame.with_columns(athlete_id=who, file_id=pl.lit(file_id, pl.String))
+def _tagged(frame: pl.DataFrame, table: str, athlete_id: str, file_id: str) -> pl.DataFrame:
+    """A frame in the table's canonical columns, order and types, with the file's athlete and
+    file columns: frames of different files (a long CSV with a per-row athlete_id, a FIT
+    without) must line up before they are stacked into one insert."""
+    return conform(frame.drop("athlete_id", strict=False), table).select(
+        pl.lit(athlete_id, pl.String).alias("athlete_id"),
+        pl.all(),
+        pl.lit(file_id, pl.String).alias("file_id"),
+    )
 
 
 def _insert_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -267,6 +302,7 @@ def _files_frame(recorded: list[tuple[FileOutcome, ParsedFile | None]]) -> pl.Da
                 "dropped_reasons": json.dumps(out.dropped, sort_keys=True) if out.dropped else None,
                 "ingested_at": now,
                 **_time_span(parsed if out.rows else None),
+                "parser_version": PARSER_VERSION,
             }
         )
     return pl.DataFrame(rows, schema=FILES_SCHEMA)
@@ -280,19 +316,36 @@ def _write(con: duckdb.DuckDBPyConnection, recorded: list[tuple[FileOutcome, Inc
             for table, frame in inc.parsed.frames.items():
                 if frame.height and table in RAW_TABLES:
                     by_table.setdefault(table, []).append(
-                        _tagged(frame, inc.athlete_id or "", inc.file_id)
+                        _tagged(frame, table, inc.athlete_id or "", inc.file_id)
                     )
+    stacked = {t: pl.concat(by_table[t], how="vertical") for t in RAW_TABLES if t in by_table}
+    files = _files_frame([(out, inc.parsed) for out, inc in recorded])
     with transaction(con):
+        for out, _ in recorded:
+            if out.replaces is not None:
+                _unrecord(con, out.file_id, out.replaces)
         _new_athletes(con, by_table)
-        for table in RAW_TABLES:
-            if table in by_table:
-                _insert_table(con, table, pl.concat(by_table[table], how="vertical"))
-        files = _files_frame([(out, inc.parsed) for out, inc in recorded])
+        for table, frame in stacked.items():
+            _insert_table(con, table, frame)
         con.register("_files", files.to_arrow())
         try:
             run(con, "INSERT INTO files BY NAME SELECT * FROM _files")
         finally:
             con.unregister("_files")
+
+
+def _unrecord(con: duckdb.DuckDBPyConnection, file_id: str, old: Record) -> None:
+    """Remove an earlier record of a file read again, with any rows it loaded; an athlete who
+    loses rows is recomputed in full by the next nightly run."""
+    run(con, "DELETE FROM files WHERE file_id = ? AND path = ?", [file_id, old.path])
+    if old.status in ("loaded", "partial") and old.athlete_id is not None:
+        for table in RAW_TABLES:
+            run(
+                con,
+                f"DELETE FROM {table} WHERE file_id = ? AND athlete_id = ?",
+                [file_id, old.athlete_id],
+            )
+        run(con, "UPDATE athletes SET updated_at = now() WHERE athlete_id = ?", [old.athlete_id])
 
 
 def _new_athletes(con: duckdb.DuckDBPyConnection, by_table: dict[str, list[pl.DataFrame]]):
@@ -303,15 +356,19 @@ def _new_athletes(con: duckdb.DuckDBPyConnection, by_table: dict[str, list[pl.Da
         upsert_athlete(con, athlete_id, None, "default_utc")
 
 
-def load_files(con: duckdb.DuckDBPyConnection, batch: list[Incoming]) -> list[FileOutcome]:
+def load_files(
+    con: duckdb.DuckDBPyConnection, batch: list[Incoming], retry: bool = False
+) -> list[FileOutcome]:
     """Record a batch of files and load their rows in one transaction.
 
     Files are never split: each is wholly in or wholly out, and a crash loses no recorded file.
     If the batch cannot be stored, each file is tried in its own transaction, so one bad file
-    cannot hold back the others; a file whose rows the database refuses ends `quarantined`.
+    cannot hold back the others; a file that cannot be stored (the database refuses its rows,
+    its frames do not fit, memory runs out) ends `quarantined` with the reason. `retry`: read
+    quarantined and partial files again (`herstel ingest --retry`).
     """
     previous = _previous(con, [inc.file_id for inc in batch])
-    outcomes = [_decide(inc, previous) for inc in batch]
+    outcomes = [_decide(inc, previous, retry) for inc in batch]
     recorded = [(o, inc) for o, inc in zip(outcomes, batch, strict=True) if o.status != "seen"]
     if not recorded:
         return outcomes
@@ -319,15 +376,23 @@ def load_files(con: duckdb.DuckDBPyConnection, batch: list[Incoming]) -> list[Fi
         _write(con, recorded)
     except duckdb.IOException:
         raise  # disk or lock trouble: a run failure, not a property of the files
-    except duckdb.Error as exc:
-        if len(batch) == 1:
-            out, inc = recorded[0]
-            out.status, out.rows = "quarantined", {}
-            out.reason = f"the database refused its rows ({type(exc).__name__}): {exc}"[:500]
-            _write(con, [(out, Incoming(inc.file_id, inc.path, inc.athlete_id, inc.size_bytes))])
-            return outcomes
-        return [o for inc in batch for o in load_files(con, [inc])]
+    except Exception as exc:  # noqa: BLE001 - one file's trouble never ends the batch
+        if len(batch) > 1:
+            return [o for inc in batch for o in load_files(con, [inc], retry)]
+        out, inc = recorded[0]
+        out.status, out.rows, out.dropped, out.format = "quarantined", {}, {}, None
+        out.reason = _store_failure(exc)
+        _write(con, [(out, Incoming(inc.file_id, inc.path, inc.athlete_id, inc.size_bytes))])
     return outcomes
+
+
+def _store_failure(exc: Exception) -> str:
+    """Why a parsed file could not be stored: one short line, no row values."""
+    if isinstance(exc, MemoryError):
+        return "ran out of memory while storing its rows; re-run with fewer --workers"
+    if isinstance(exc, duckdb.Error):
+        return f"the database refused its rows ({type(exc).__name__}): {exc}"[:500]
+    return f"its rows could not be stored ({type(exc).__name__}); please report"
 
 
 def load_file(con: duckdb.DuckDBPyConnection, **incoming) -> FileOutcome:

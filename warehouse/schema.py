@@ -270,6 +270,24 @@ ATHLETE_TIME_ZONES = Table(
     ),
     ("athlete_id", "valid_from"),
 )
+ATHLETE_PROBLEMS = Table(
+    "athlete_problems",
+    "Athletes whose configuration herstel refused: the nightly run skips them, and computes "
+    "their whole history on the first run after the problem is gone (docs/study-import.md).",
+    (
+        _ATHLETE,
+        (
+            "source",
+            "VARCHAR NOT NULL",
+            "Where the problem is: athletes_file, time_zones_file (refused at ingest, not "
+            "stored), warehouse (a stored value the nightly run cannot use), or nightly (the "
+            "computation failed on this athlete; not skipped: computed in full next run)",
+        ),
+        ("problem", "VARCHAR NOT NULL", "What is wrong and what to do, in one line"),
+        ("noted_at", "TIMESTAMPTZ NOT NULL", "When the problem was last seen, UTC"),
+    ),
+    ("athlete_id", "source"),
+)
 #: Migration 7 (issue 13): episodes of persisting flags, and which rule could be evaluated.
 FLAG_EPISODES = Table(
     "flag_episodes",
@@ -341,7 +359,7 @@ RULE_EVALUABILITY = Table(
         ),
     ),
 )
-LATER_TABLES = (ATHLETE_TIME_ZONES, FLAG_EPISODES, RULE_EVALUABILITY)
+LATER_TABLES = (ATHLETE_TIME_ZONES, ATHLETE_PROBLEMS, FLAG_EPISODES, RULE_EVALUABILITY)
 
 TABLE_BY_NAME = {t.name: t for t in (*TABLES, *LATER_TABLES)}
 
@@ -487,6 +505,18 @@ def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migration_5(con: duckdb.DuckDBPyConnection) -> None:
+    """The parser version per file (files quarantined by another one are read again), and
+    athletes whose configuration was refused (the nightly run skips them)."""
+    run(con, "ALTER TABLE files ADD COLUMN parser_version VARCHAR")
+    run(
+        con,
+        "COMMENT ON COLUMN files.parser_version IS 'herstel and parser revision that read the "
+        "file (null: before version 5); a file quarantined under another one is read again'",
+    )
+    run(con, _create_table_sql(ATHLETE_PROBLEMS))
+    for sql, _ in _comment_sql(ATHLETE_PROBLEMS):
+        run(con, sql)
 V_DATA_SUFFICIENCY = (
     "One row per athlete: nights with each marker, coverage and the last night with data; "
     "nights_without_data counts from the newest night of any athlete (0 = up to date).",
@@ -537,6 +567,8 @@ def _migration_7(con: duckdb.DuckDBPyConnection) -> None:
     comment, sql = V_DATA_SUFFICIENCY
     run(con, f"CREATE VIEW v_data_sufficiency AS {sql}")
     run(con, f"COMMENT ON VIEW v_data_sufficiency IS '{comment}'")
+
+
 #: Columns added by migration 8: (table, column, SQL type, comment).
 LOAD_COLUMNS = (
     ("activities", "counts_for_load", "BOOLEAN",
@@ -590,6 +622,7 @@ MIGRATIONS = (
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
     (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
+    (5, "files.parser_version and athlete_problems", _migration_5),
     (7, "flag_episodes, rule_evaluability, v_data_sufficiency (issue 13)", _migration_7),
     (8, "duplicate recordings (activities.counts_for_load, duplicate_of) and the PMC "
         "(daily_metrics.ctl, atl, tsb, ramp_rate)", _migration_8),

@@ -133,11 +133,25 @@ def test_a_travel_file_added_later_recomputes_the_athlete(trip, tmp_path, prefec
 
 
 def test_a_bad_travel_file_is_refused_with_its_line(tmp_path, prefect_server):
-    from parsers.base import ParseError
-
+    """Refused for that athlete (nothing of its travel stored, the nightly run skips it until
+    corrected), naming the line; other athletes proceed (tests/flows/test_hostile_config.py)."""
     study = tmp_path / "study"
     (study / "tara").mkdir(parents=True)
     (study / "time_zones.csv").write_text("athlete_id,from,time_zone\ntara,2025-05-15,Mars/Base\n")
-    with pytest.raises(ParseError, match="line 2: unknown time zone 'Mars/Base'"):
-        ingest([str(study)], str(tmp_path / "x.duckdb"))
+    db = str(tmp_path / "x.duckdb")
+    ingest([str(study)], db)
+    con = connect(db, read_only=True)
+    try:
+        assert frame(con, "SELECT * FROM athlete_time_zones").height == 0
+        problems = frame(con, "SELECT athlete_id, source, problem FROM athlete_problems").rows()
+    finally:
+        con.close()
+    assert problems == [
+        (
+            "tara",
+            "time_zones_file",
+            "time_zones.csv line 2: unknown time zone 'Mars/Base' (an IANA name such as "
+            "'Europe/Amsterdam')",
+        )
+    ]
     shutil.rmtree(study)

@@ -102,7 +102,7 @@ def expected_files(imp: Imported) -> list[dict]:
 
 
 def recorded_files(imp: Imported) -> pl.DataFrame:
-    prefix = f"{imp.study}/"
+    prefix = f"{imp.study.name}/"  # paths are recorded from the study folder's own name
     return imp.query("SELECT path, athlete_id, status, format, reason FROM files").with_columns(
         pl.col("path").str.strip_prefix(prefix).alias("rel")
     )

@@ -180,3 +180,62 @@ def test_identical_files_of_two_athletes_are_each_loaded(con):
         ("anna", 5),
         ("bram", 5),
     ]
+
+
+@pytest.mark.hostile
+def test_a_file_whose_frames_cannot_be_stored_ends_alone(con, monkeypatch):
+    """Issue 12 point 1: a frame that does not fit its table (time stamps as text) and a
+    MemoryError while one file's rows are inserted each end that file, not the batch."""
+    import warehouse.load as load
+
+    upsert_athlete(con, "anna", None, "default_utc")
+    odd = _parsed(5)
+    odd.frames["heart_rate"] = odd.frames["heart_rate"].with_columns(ts=pl.lit("yesterday"))
+    real_insert = load._insert_table
+
+    def insert(con, table, frame):
+        if "huge" in frame["file_id"].to_list():
+            raise MemoryError
+        real_insert(con, table, frame)
+
+    monkeypatch.setattr(load, "_insert_table", insert)
+    batch = [
+        Incoming("good", "g.fit", "anna", 9, _parsed(10)),
+        Incoming("odd", "o.fit", "anna", 9, odd),
+        Incoming("huge", "h.fit", "anna", 9, _parsed(30)),
+    ]
+    outcomes = load_files(con, batch)
+    assert [(o.status, o.reason) for o in outcomes] == [
+        ("loaded", None),
+        ("quarantined", "its rows could not be stored (InvalidOperationError); please report"),
+        ("quarantined", "ran out of memory while storing its rows; re-run with fewer --workers"),
+    ]
+    assert run(con, "SELECT count(*) FROM heart_rate")[0][0] == 10
+    assert run(con, "SELECT path, status, rows_heart_rate FROM files ORDER BY path") == [
+        ("g.fit", "loaded", 10), ("h.fit", "quarantined", 0), ("o.fit", "quarantined", 0),
+    ]  # fmt: skip
+
+
+@pytest.mark.hostile
+def test_a_quarantined_record_is_replaced_when_read_again(con):
+    """Issue 12 point 6: a stray file (no athlete) given again for anna, and a file an older
+    parser refused: each record replaced, no primary-key violation; a current refusal stays."""
+    from parsers.version import PARSER_VERSION
+
+    upsert_athlete(con, "anna", None, "default_utc")
+    load_file(con, file_id="s", path="study/s.csv", athlete_id=None, size_bytes=9)
+    load_file(con, file_id="q", path="study/anna/q.fit", athlete_id="anna", size_bytes=9,
+              error="old reason")  # fmt: skip
+    assert load_file(con, file_id="q", path="study/anna/q.fit", athlete_id="anna",
+                     size_bytes=9, error="old reason").status == "seen"  # fmt: skip
+    run(con, "UPDATE files SET parser_version = '0.0.1' WHERE file_id = 'q'")
+    again = load_file(con, file_id="s", path="study/s.csv", athlete_id="anna", size_bytes=9,
+                      parsed=_parsed(4))  # fmt: skip
+    fixed = load_file(con, file_id="q", path="study/anna/q.fit", athlete_id="anna",
+                      size_bytes=9, parsed=_parsed(6))  # fmt: skip
+    assert (again.status, fixed.status) == ("loaded", "loaded")
+    assert run(con, "SELECT path, athlete_id, status, parser_version FROM files ORDER BY 1") == [
+        ("study/anna/q.fit", "anna", "loaded", PARSER_VERSION),
+        ("study/s.csv", "anna", "loaded", PARSER_VERSION),
+    ]
+    assert run(con, "SELECT count(*) FROM heart_rate")[0][0] == 10
