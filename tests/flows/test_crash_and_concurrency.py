@@ -34,7 +34,8 @@ from warehouse.schema import RAW_TABLES
 from warehouse.sql import frame, run
 
 #: Columns a nightly run fills in raw tables, left out when comparing ingests.
-RAW_ONLY = {"activities": "EXCLUDE (trimp, trimp_method)"}
+#: columns of activities that the nightly run sets (load, duplicate links), not ingest
+RAW_ONLY = {"activities": "EXCLUDE (trimp, trimp_method, counts_for_load, duplicate_of)"}
 KILLS = int(os.environ.get("HERSTEL_CRASH_KILLS", "3"))
 REPO = Path(__file__).resolve().parents[2]
 
