@@ -9,6 +9,7 @@ is written in one transaction, so a crash mid-run leaves the previous results in
 next run (which still sees the same files as new) completes them.
 """
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -240,6 +241,7 @@ def nightly(
 ) -> NightlySummary:
     """Recompute metrics and flags for what changed since the last run (all with `rebuild`);
     with `report_dir`, also write the report there and link it as a Prefect artifact."""
+    os.umask(0o077)  # health data: the warehouse WAL and report pages are owner-only
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     windows, before, sizes = _plan(db, rebuild, since)

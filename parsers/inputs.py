@@ -55,7 +55,7 @@ def _parse_bytes(
 
 def _archive(path: str, record_as: str, athlete_id, known, engine, tz) -> list[ParseResult]:
     results = []
-    for member in iter_members(path, Path(path).name):
+    for member in iter_members(path, Path(record_as).name):  # the recorded name, in reasons
         member_path = f"{record_as}/{member.name}"
         if member.data is None:
             ident = content_id(f"refused:{member_path}".encode())
@@ -73,6 +73,12 @@ def _identity(fh, record_as: str, size: int) -> str:
     return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def _no_follow(path: str, flags: int) -> int:
+    """Open without following a link at the last step: discovery (`parsers.paths`) decided
+    which file to read; a link put there since is refused, not followed."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
+
+
 def parse_input(
     path: str,
     athlete_id: str | None,
@@ -87,7 +93,7 @@ def parse_input(
     """
     record_as = record_as or path
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb", opener=_no_follow) as fh:
             size = os.fstat(fh.fileno()).st_size
             if is_zip(fh.read(4)):  # read in place, member by member: never whole in memory
                 try:

@@ -19,6 +19,7 @@ from parsers import csv_long, fit, gpx, lab_csv, vendors, wellness_csv
 from parsers.archive import MAX_MEMBER_BYTES
 from parsers.base import ParsedFile, ParseError
 from parsers.clean import drop_impossible
+from parsers.paths import excerpt
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def _unrecognised(data: bytes, name: str) -> ParseError:
     if root:
         what = f"XML with root <{root}>"
     elif data[:1].isascii() and b"\x00" not in data[:SNIFF_BYTES] and data.strip():
-        what = f"text whose first line has columns {csv_header(data)[:8]}"
+        what = f"text whose first line has columns {excerpt(str(csv_header(data)[:8]))}"
     else:
         what = f"{len(data)} bytes of unknown binary content"
     return ParseError(

@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from parsers.base import CANONICAL, ParsedFile
+from parsers.paths import clean_text
 from warehouse.schema import RAW_TABLES
 from warehouse.sql import one, run, transaction
 
@@ -195,6 +196,8 @@ def _decide(inc: Incoming, previous: dict[Key, list[tuple]]) -> FileOutcome:
         out.rows = inc.parsed.rows()
         if inc.parsed.problems:
             out.status, out.reason = "partial", "; ".join(inc.parsed.problems)
+    if out.reason is not None:  # the one place a reason is made safe to store and print
+        out.reason = clean_text(out.reason)
     previous.setdefault((inc.athlete_id, inc.file_id), []).append((inc.path, out.status))
     return out
 
@@ -323,7 +326,7 @@ def load_files(con: duckdb.DuckDBPyConnection, batch: list[Incoming]) -> list[Fi
         if len(batch) == 1:
             out, inc = recorded[0]
             out.status, out.rows = "quarantined", {}
-            out.reason = f"the database refused its rows ({type(exc).__name__}): {exc}"[:500]
+            out.reason = clean_text(f"the database refused its rows ({type(exc).__name__}): {exc}")
             _write(con, [(out, Incoming(inc.file_id, inc.path, inc.athlete_id, inc.size_bytes))])
             return outcomes
         return [o for inc in batch for o in load_files(con, [inc])]
