@@ -81,10 +81,10 @@ def athlete_id_problem(athlete_id: str) -> str | None:
         return "an athlete id cannot start or end with a space"
     if len(athlete_id) > MAX_ATHLETE_ID_CHARS:
         return f"an athlete id has at most {MAX_ATHLETE_ID_CHARS} characters"
-    if FORBIDDEN_ID_CHARS & set(athlete_id):
-        return "an athlete id cannot contain / \\ * ? [ ]"
     if any(unicodedata.category(ch)[0] == "C" for ch in athlete_id):
         return "an athlete id cannot contain control characters"
+    if FORBIDDEN_ID_CHARS & set(athlete_id):
+        return "an athlete id cannot contain / \\ * ? [ ]"
     return None
 
 
@@ -148,8 +148,8 @@ def _walk(folder: Path, fence: Path, study: Path, ancestors: tuple[Path, ...]) -
         if not entry.is_symlink():
             if entry.is_dir(follow_symlinks=False):
                 yield from _walk(path, fence, study, (*ancestors, _resolve(path) or path))
-            elif entry.is_file(follow_symlinks=False):
-                yield Found(path, path)
+            elif entry.is_file(follow_symlinks=False):  # read at its real place (below a
+                yield Found(path, _resolve(path) or path)  # followed folder link, too)
             else:
                 yield Found(path, None, REASON_SPECIAL)
             continue
