@@ -440,7 +440,10 @@ def forget(
             con.close()
         staged = forget_staged(staging, athlete)
     except WarehouseBusy as exc:
-        console.print(Text(f"herstel forget: the warehouse was not changed: {exc}", style="red"))
+        console.print(
+            Text(f"herstel forget: the warehouse was not changed: {exc}", style="red"),
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
     console.print(
         Text(
@@ -466,14 +469,15 @@ def _forget_run_records(athlete: str) -> tuple[int, int]:
                 f"could not be cleaned ({type(exc).__name__}: {clean_text(str(exc), 200)}); "
                 "check PREFECT_API_URL and try again",
                 style="red",
-            )
+            ),
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
 
 
 def _usage_exit(message: str) -> None:
     """A usage error as one line on stderr, exit 2."""
-    Console(stderr=True).print(Text(f"Error: {message}"))
+    typer.echo(f"Error: {message}", err=True)  # one line, never wrapped
     raise typer.Exit(2)
 
 

@@ -30,5 +30,7 @@ def prefect_server():
     """One temporary Prefect server for all flow tests (FIELD-NOTES: ~6 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # the harness's own 30 s start-up limit is too short on a loaded machine; None takes
+    # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (flows/prefect_env.py)
+    with prefect_test_harness(server_startup_timeout=None):
         yield
