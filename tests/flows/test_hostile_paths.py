@@ -159,6 +159,7 @@ def pseudonymised(tmp_path_factory, prefect_server):
     (study / "Yara-Realname").mkdir(parents=True)
     (study / "Yara-Realname" / "yara-realname.fit").write_bytes(FITS[2].read_bytes())
     db, staging, key = tmp / "w.duckdb", tmp / "staging", tmp / "keys" / "study.key"
+    os.umask(0o022)  # a permissive start: the key and the flow must set their own modes
     common = ["--pseudonymise", "--key-file", str(key), "--db", str(db), "--staging",
               str(staging)]
     outputs = [
