@@ -113,9 +113,13 @@ def _load(
     results = [unstage(r) for r in results]
     if real_names is not None:
         for r in results:
-            name = real_names.get(r.athlete_id or "")
-            r.path = scrub_path(r.path, name, r.athlete_id)
-            r.error = scrub_path(r.error, name, r.athlete_id) if r.error else r.error
+            # a stray file (no athlete) may carry anyone's name: try them all
+            names = [r.athlete_id] if r.athlete_id in real_names else list(real_names)
+            for alias in names:
+                r.path = scrub_path(r.path, real_names[alias], alias)
+                r.error = scrub_path(r.error, real_names[alias], alias) if r.error else r.error
+            r.path = scrub_path(r.path, None, None)  # e-mail addresses, named or not
+            r.error = scrub_path(r.error, None, None) if r.error else r.error
     with writer(db) as con:
         for r in results:
             zone = offset_to_zone(r.parsed.utc_offset_s) if r.parsed else None

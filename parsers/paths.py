@@ -174,7 +174,7 @@ def given_file(path: Path) -> Found:
     regular file is read."""
     target = _resolve(path)
     if target is None:
-        return Found(path, None, REASON_BROKEN)
+        return Found(path, None, REASON_BROKEN if path.is_symlink() else "file does not exist")
     mode = target.stat().st_mode
     return Found(path, target) if stat.S_ISREG(mode) else Found(path, None, REASON_SPECIAL)
 

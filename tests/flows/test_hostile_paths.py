@@ -158,6 +158,7 @@ def pseudonymised(tmp_path_factory, prefect_server):
     study = tmp / "study"
     (study / "Yara-Realname").mkdir(parents=True)
     (study / "Yara-Realname" / "yara-realname.fit").write_bytes(FITS[2].read_bytes())
+    (study / "notes for yara-realname.txt").write_text("a stray file: nobody's, names anyone\n")
     db, staging, key = tmp / "w.duckdb", tmp / "staging", tmp / "keys" / "study.key"
     os.umask(0o022)  # a permissive start: the key and the flow must set their own modes
     common = ["--pseudonymise", "--key-file", str(key), "--db", str(db), "--staging",
