@@ -51,15 +51,6 @@ def _names_in_run(named, run) -> bool:
     return named(json.dumps(run.parameters, ensure_ascii=False, default=str)) or named(run.name)
 
 
-def naming_runs(athlete_id: str) -> list:
-    """herstel flow runs whose parameters or name name the athlete."""
-    from prefect.client.orchestration import get_client
-
-    named = names(athlete_id)
-    with get_client(sync_client=True) as client:
-        return [r for r in _herstel_runs(client) if _names_in_run(named, r)]
-
-
 def forget_runs(athlete_id: str) -> tuple[int, int]:
     """Delete the flow runs and artifacts of herstel runs that name the athlete; returns
     (flow runs, artifacts) deleted."""

@@ -122,7 +122,7 @@ def _resolve(path: Path) -> Path | None:
         return None
 
 
-def _refusal(target: Path, fence: Path, study: Path) -> str:
+def _refusal(target: Path, study: Path) -> str:
     return REASON_OTHER_ATHLETE if inside(target, study) else REASON_OUTSIDE
 
 
@@ -157,7 +157,7 @@ def _walk(folder: Path, fence: Path, study: Path, ancestors: tuple[Path, ...]) -
         if target is None:
             yield Found(path, None, REASON_BROKEN)
         elif not inside(target, fence):
-            yield Found(path, None, _refusal(target, fence, study))
+            yield Found(path, None, _refusal(target, study))
         elif target.is_dir():
             if target in ancestors:
                 yield Found(path, None, REASON_LOOP)

@@ -102,31 +102,6 @@ def forget_athlete(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str,
     return removed
 
 
-def compact(path: Path) -> None:
-    """Rewrite the database into a fresh file, so deleted rows leave no bytes behind.
-
-    DuckDB keeps deleted data in free blocks until they are reused; after `forget` that would
-    leave an athlete's values readable in the file. `COPY FROM DATABASE` copies schema,
-    comments, views and live rows only; the fresh file then replaces the old one atomically.
-    """
-    fresh = path.with_name(path.name + ".compact")
-    fresh.unlink(missing_ok=True)
-    old_umask = os.umask(0o077)
-    try:
-        con = duckdb.connect(str(path))
-        try:
-            run(con, "ATTACH ? AS fresh", [str(fresh)])
-            run(con, f"COPY FROM DATABASE {_catalog(con)} TO fresh")
-            run(con, "DETACH fresh")
-        finally:
-            con.close()
-    finally:
-        os.umask(old_umask)
-    os.chmod(fresh, 0o600)
-    os.replace(fresh, path)
-    Path(f"{path}.wal").unlink(missing_ok=True)
-
-
 def athlete_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Tables (not views) of the warehouse that have an `athlete_id` column."""
     return sorted(
