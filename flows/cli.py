@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from flows import prefect_env
+from parsers.paths import athlete_id_problem, clean_text
 
 if TYPE_CHECKING:
     from rules.catalogue import RuleSet
@@ -64,8 +66,8 @@ def _print_outcomes(outcomes: list) -> None:
         problems = Table(title="Files that need a look")
         for col in ("file", "status", "reason"):
             problems.add_column(col, overflow="fold")
-        for o in bad:
-            problems.add_row(o.path, o.status, o.reason or "")
+        for o in bad:  # names and reasons are data: no markup, no escape codes
+            problems.add_row(Text(clean_text(o.path)), o.status, Text(clean_text(o.reason or "")))
         console.print(problems)
 
 
@@ -167,24 +169,48 @@ def ingest(
 
         staging = str(db_path(db).with_suffix(".staging").resolve())
     _check_zone(tz)
+    _check_athlete(athlete)
+    key = _check_key(key_file) if pseudonymise else None
     prefect_env.configure(verbose)
     from flows import progress
     from flows.ingest import ingest as ingest_flow
     from flows.ingest import task_runner_for
     from parsers.study import discover
 
-    key = None
-    if pseudonymise:
-        key = str(key_file or os.environ.get("HERSTEL_KEY_FILE") or DEFAULT_KEY_FILE)
-    found = [f.path for f in discover(list(paths), athlete)]
+    found = [f.path for f in discover(list(paths), athlete) if f.reason is None]
     runner = task_runner_for(len(found), workers, dask_address if executor == "dask" else None)
     flow = ingest_flow.with_options(task_runner=runner)
+    # Prefect stores a flow run's parameters: a pseudonymised run hands it paths and the
+    # athlete masked (SecretStr is recorded as '**********'), never a name in clear.
+    given, who = [str(p) for p in paths], athlete
+    if key is not None:
+        from pydantic import SecretStr
+
+        given = [SecretStr(p) for p in given]
+        who = SecretStr(athlete) if athlete is not None else None
     with progress.bar(len(found), sum(p.stat().st_size for p in found)):
-        outcomes = flow([str(p) for p in paths], db, athlete, tz, fit_engine, key, staging, retry)
+        outcomes = flow(given, db, who, tz, fit_engine, key, staging, retry)
     _print_outcomes(outcomes)
     _print_athlete_problems(db)
     if then_nightly:
         nightly(db=db, since=None, rebuild=False, report_dir=None, lang="en", verbose=verbose)
+
+
+def _check_athlete(athlete: str | None) -> None:
+    if athlete is not None and (problem := athlete_id_problem(athlete)):
+        raise typer.BadParameter(f"--athlete {clean_text(athlete, 60)!r}: {problem}")
+
+
+def _check_key(key_file: Path | None) -> str:
+    """The pseudonym key's path, after checking (or creating) the key: a usage error if short."""
+    from parsers.study import KeyFileError, load_key
+
+    key = Path(key_file or os.environ.get("HERSTEL_KEY_FILE") or DEFAULT_KEY_FILE)
+    try:
+        load_key(key)
+    except KeyFileError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key-file") from None
+    return str(key)
 
 
 def _check_zone(tz: str | None) -> None:
@@ -388,29 +414,99 @@ def serve(
 
 @app.command()
 def forget(
-    athlete: Annotated[str, typer.Option(help="The athlete to remove")],
+    athlete: Annotated[str, typer.Option(help="The athlete to remove (exact id, no wildcards)")],
     db: DbOption = None,
+    staging: Annotated[
+        str | None,
+        typer.Option(help="Staged Parquet to clean too (default: next to the db, as ingest)"),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
 ) -> None:
-    """Remove every trace of one athlete: rows in every table, staged files, freed file space."""
-    from warehouse.db import connect, db_path
-    from warehouse.write import compact, forget_athlete, forget_staged
+    """Remove every trace of one athlete: rows in every table, staged files, Prefect's run
+    records that name them, freed file space. Asks first unless --yes."""
+    from warehouse.db import LOCK_WAIT_S, WarehouseBusy, connect, db_path
+    from warehouse.write import (
+        athlete_rows,
+        forget_into_fresh_file,
+        forget_staged,
+        staged_folders,
+    )
 
-    con = connect(db)
-    try:
-        removed = forget_athlete(con, athlete)
-    finally:
-        con.close()
+    if problem := athlete_id_problem(athlete):
+        _usage_exit(f"--athlete {clean_text(athlete, 60)!r}: {problem}")
     path = db_path(db)
-    compact(path)  # deleted rows would otherwise linger in free blocks of the file
-    staged = forget_staged(path.with_suffix(".staging"), athlete)
+    if not path.is_file():
+        _usage_exit(f"no warehouse at {path}: nothing to forget (give --db)")
+    staging = staging or str(path.with_suffix(".staging"))
+    wait_s = float(os.environ.get("HERSTEL_LOCK_WAIT_S", LOCK_WAIT_S))
+    try:
+        con = connect(path, read_only=True, wait_s=wait_s)
+        try:
+            rows = athlete_rows(con, athlete)
+        finally:
+            con.close()
+        folders = staged_folders(staging, athlete)
+        if not rows and not folders:
+            _usage_exit(f"no athlete {clean_text(athlete, 60)!r} in {path}: nothing removed")
+        if not yes:
+            typer.confirm(
+                f"Remove {sum(rows.values())} rows of {athlete} from {path}, "
+                f"{len(folders)} staged folders and Prefect's run records naming them? "
+                "This cannot be undone",
+                abort=True,
+            )
+        runs, artifacts = _forget_run_records(athlete)  # before the lock: Prefect may start
+        con = connect(path, wait_s=wait_s)  # held from here: no run writes in between
+        try:
+            rows = athlete_rows(con, athlete)
+            forget_into_fresh_file(con, path, athlete)
+        finally:
+            con.close()
+        staged = forget_staged(staging, athlete)
+    except WarehouseBusy as exc:
+        console.print(
+            Text(f"herstel forget: the warehouse was not changed: {exc}", style="red"),
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
     console.print(
-        f"Removed {sum(removed.values())} rows of {athlete}"
-        + (f" and {staged} staged folders" if staged else "")
-        + ". Regenerate any report written before (herstel report)."
+        Text(
+            f"Removed {sum(rows.values())} rows of {athlete}, {staged} staged folders and "
+            f"{runs} Prefect flow runs ({artifacts} artifacts) that named them. "
+            "Regenerate any report written before (herstel report)."
+        )
     )
 
 
+def _forget_run_records(athlete: str) -> tuple[int, int]:
+    """Delete Prefect's flow runs and artifacts naming the athlete (flows/records.py); if
+    the server cannot be reached, stop before the warehouse is touched (run forget again)."""
+    prefect_env.configure()
+    from flows.records import forget_runs
+
+    try:
+        return forget_runs(athlete)
+    except Exception as exc:  # the Prefect client raises httpx, runtime and API errors
+        console.print(
+            Text(
+                "herstel forget: nothing removed from the warehouse: Prefect's run records "
+                f"could not be cleaned ({type(exc).__name__}: {clean_text(str(exc), 200)}); "
+                "check PREFECT_API_URL and try again",
+                style="red",
+            ),
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
+
+
+def _usage_exit(message: str) -> None:
+    """A usage error as one line on stderr, exit 2."""
+    typer.echo(f"Error: {message}", err=True)  # one line, never wrapped
+    raise typer.Exit(2)
+
+
 def main() -> None:
+    os.umask(0o077)  # health data: everything herstel creates is its owner's alone
     try:
         app()
     except Exception as exc:  # exit 1: a run failure, said plainly

@@ -13,12 +13,15 @@ from pathlib import Path
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from pydantic import SecretStr
 
 from flows import progress
 from parsers.inputs import ParseResult, parse_input
+from parsers.paths import athlete_id_problem, clean_text, scrub_path
 from parsers.study import (
     InputFile,
     athletes_files,
+    content_id,
     discover,
     load_key,
     pseudonym,
@@ -62,6 +65,7 @@ def parse_batch(
     staging: str | None = None,
 ) -> list[ParseResult]:
     """Parse a batch; with `staging`, write the frames there and return only their URIs."""
+    os.umask(0o077)  # a worker process (or a Dask worker) stages health data: owner only
     results = [
         result
         for path, athlete, record_as, alias in batch
@@ -136,8 +140,25 @@ def _unstaged(result: ParseResult) -> ParseResult:
         return result
 
 
-def _load(db: str | None, results: list[ParseResult], retry: bool = False) -> list[FileOutcome]:
+def _load(
+    db: str | None,
+    results: list[ParseResult],
+    retry: bool = False,
+    real_names: dict[str, str] | None = None,
+) -> list[FileOutcome]:
+    """Load parse results (`retry`: replace what earlier runs recorded of them); with
+    `real_names` (pseudonym -> folder name: a pseudonymised run) paths and reasons lose the
+    real name first (zip member names come from the parse)."""
     results = [_unstaged(r) for r in results]
+    if real_names is not None:
+        for r in results:
+            # a stray file (no athlete) may carry anyone's name: try them all
+            names = [r.athlete_id] if r.athlete_id in real_names else list(real_names)
+            for alias in names:
+                r.path = scrub_path(r.path, real_names[alias], alias)
+                r.error = scrub_path(r.error, real_names[alias], alias) if r.error else r.error
+            r.path = scrub_path(r.path, None, None)  # e-mail addresses, named or not
+            r.error = scrub_path(r.error, None, None) if r.error else r.error
     with writer(db) as con:
         for r in results:
             zone = offset_to_zone(r.parsed.utc_offset_s) if r.parsed else None
@@ -167,11 +188,39 @@ def _parsed(future, batch: list[Job], known, engine: str, zones: dict[str, str])
         ]
 
 
-def _renamer(key_file: str | None) -> Callable[[str], str]:
+def _renamer(key_file: str | None, real_names: dict[str, str]) -> Callable[[str], str] | None:
+    """Folder name -> pseudonym (remembered in `real_names`, pseudonym -> name, for this run
+    only), or None when not pseudonymising."""
     if key_file is None:
-        return lambda name: name
+        return None
     key = load_key(Path(key_file))
-    return lambda name: pseudonym(name, key)
+
+    def rename(name: str) -> str:
+        alias = pseudonym(name, key)
+        real_names[alias] = name
+        return alias
+
+    return rename
+
+
+def _refused(files: list[InputFile]) -> list[ParseResult]:
+    """Entries refused unread (links out of bounds, FIFOs, bad folder names), as results."""
+    return [
+        ParseResult(
+            f.recorded_path,
+            f.athlete_id,
+            content_id(f"refused:{f.recorded_path}".encode()),
+            0,
+            error=f.reason,
+        )
+        for f in files
+        if f.reason is not None
+    ]
+
+
+def _reveal(value):
+    """A parameter's value; SecretStr is how a pseudonymised run keeps it out of Prefect."""
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
 def task_runner_for(n_files: int, workers: int | None = None, dask_address: str | None = None):
@@ -189,9 +238,9 @@ def task_runner_for(n_files: int, workers: int | None = None, dask_address: str 
 
 @flow(name="herstel-ingest")
 def ingest(
-    paths: list[str],
+    paths: list[str | SecretStr],
     db: str | None = None,
-    athlete: str | None = None,
+    athlete: str | SecretStr | None = None,
     tz: str | None = None,
     engine: str = "fast",
     pseudonymise_key: str | None = None,
@@ -204,23 +253,36 @@ def ingest(
     salted ids (`parsers.study.pseudonym`) everywhere, paths included. `staging`: a folder or
     fsspec URL where parse tasks write Parquet for the loader (`warehouse.staging`).
     `retry`: read the quarantined and partial files among `paths` again.
+    Prefect records `paths` and `athlete`: pass them as `SecretStr` to keep them out of its
+    database (the CLI does when pseudonymising).
     """
+    os.umask(0o077)  # health data: every file and folder this run creates is owner-only
     logger = get_run_logger()
     if tz is not None and zone_problem(tz):  # the CLI refuses it first (exit 2)
         raise ValueError(f"--tz: {zone_problem(tz)}")
-    roots = [Path(p) for p in paths]
-    rename = _renamer(pseudonymise_key)
+    roots = [Path(_reveal(p)) for p in paths]
+    athlete = _reveal(athlete)
+    if athlete is not None and (problem := athlete_id_problem(athlete)):
+        raise ValueError(f"athlete {clean_text(athlete, 60)!r}: {problem}")
+    real_names: dict[str, str] = {}
+    rename = _renamer(pseudonymise_key, real_names)
+    scrub = real_names if rename is not None else None
     files = discover(roots, athlete, rename)
-    known, zones = _register_athletes(db, roots, files, tz, rename, retry)
+    known, zones = _register_athletes(
+        db, roots, files, tz, rename or (lambda name: name), retry
+    )
     logger.info("ingest: %d files found, %d contents already recorded", len(files), len(known))
-    jobs: list[Job] = [(str(f.path), f.athlete_id, f.recorded_path, f.alias) for f in files]
+    refused = _refused(files)
+    outcomes: list[FileOutcome] = _load(db, refused, retry, scrub) if refused else []
+    jobs: list[Job] = [
+        (str(f.path), f.athlete_id, f.recorded_path, f.alias) for f in files if f.reason is None
+    ]
     batches = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
-    outcomes: list[FileOutcome] = []
     in_flight: deque = deque()
 
     def load_oldest() -> None:
         future, batch = in_flight.popleft()
-        loaded = _load(db, _parsed(future, batch, known, engine, zones), retry)
+        loaded = _load(db, _parsed(future, batch, known, engine, zones), retry, scrub)
         outcomes.extend(loaded)
         progress.report(loaded)
 

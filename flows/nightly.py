@@ -12,6 +12,7 @@ configuration problem (`athlete_problems`, warehouse.athlete_config) is skipped,
 whom the computation fails is skipped alone; every other athlete is computed.
 """
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -312,6 +313,7 @@ def nightly(
 ) -> NightlySummary:
     """Recompute metrics and flags for what changed since the last run (all with `rebuild`);
     with `report_dir`, also write the report there and link it as a Prefect artifact."""
+    os.umask(0o077)  # health data: the warehouse WAL and report pages are owner-only
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     windows, before, sizes, skipped = _plan(db, rebuild, since)

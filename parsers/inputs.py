@@ -96,7 +96,7 @@ def own_rows(parsed: ParsedFile, names: set[str]) -> ParsedFile:
 
 def _archive(path: str, record_as: str, athlete_id, known, engine, tz, alias) -> list[ParseResult]:
     results = []
-    for member in iter_members(path, Path(path).name):
+    for member in iter_members(path, Path(record_as).name):  # the recorded name, in reasons
         member_path = f"{record_as}/{member.name}"
         if member.data is None:
             ident = content_id(f"refused:{member_path}".encode())
@@ -114,6 +114,12 @@ def _identity(fh, record_as: str, size: int) -> str:
         return content_id(f"refused:{record_as}:{size}".encode())
     fh.seek(0)
     return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _no_follow(path: str, flags: int) -> int:
+    """Open without following a link at the last step: discovery (`parsers.paths`) decided
+    which file to read; a link put there since is refused, not followed."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
 
 
 def parse_input(
@@ -152,7 +158,7 @@ def _size(path: str) -> int:
 def _streamed_id(path: str, record_as: str) -> str:
     """The content id, hashed in small blocks (after running out of memory on the whole)."""
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb", opener=_no_follow) as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
     except (OSError, MemoryError):
         return content_id(f"unreadable:{record_as}".encode())
@@ -168,7 +174,7 @@ def _parse_input(
     alias: str | None,
 ) -> list[ParseResult]:
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb", opener=_no_follow) as fh:
             size = os.fstat(fh.fileno()).st_size
             if is_zip(fh.read(4)):  # read in place, member by member: never whole in memory
                 try:

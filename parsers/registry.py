@@ -19,6 +19,7 @@ from parsers import csv_long, fit, gpx, lab_csv, vendors, wellness_csv
 from parsers.archive import MAX_MEMBER_BYTES
 from parsers.base import ParsedFile, ParseError, bounded_problems, shorten
 from parsers.clean import drop_impossible
+from parsers.paths import excerpt
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def _unrecognised(data: bytes, name: str) -> ParseError:
     if root:
         what = f"XML with root <{root}>"
     elif text[:1].isascii() and b"\x00" not in text[:SNIFF_BYTES] and text.strip():
-        what = f"text whose first line has columns {csv_header(data)[:8]}"
+        what = f"text whose first line has columns {excerpt(str(csv_header(data)[:8]))}"
     else:
         what = f"{len(data)} bytes of unknown binary content"
     return ParseError(

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -21,6 +22,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from parsers.base import ParseError
+from parsers.paths import (
+    REASON_OUTSIDE,
+    Found,
+    athlete_folder,
+    athlete_id_problem,
+    given_file,
+    inside,
+    walk,
+)
 
 #: The optional per-study athletes file, at the root of a study folder.
 ATHLETES_FILE = "athletes.csv"
@@ -45,21 +55,15 @@ STUDY_FILES = (ATHLETES_FILE, TIME_ZONES_FILE)
 
 @dataclass(frozen=True)
 class InputFile:
-    path: Path
+    path: Path  # the file to read (a followed link's target); for a refused entry, where found
     athlete_id: str | None  # None: a stray file outside any athlete folder
     #: the path recorded in `files.path`: canonical (`recorded_path`), with --pseudonymise the
     #: athlete folder replaced
     recorded_path: str = ""
     #: the athlete's name in the study (folder name or --athlete) when it differs from the id
     alias: str | None = None
-
-
-def _visible_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    #: why the entry is refused unread (a link out of bounds, a FIFO, a bad folder name)
+    reason: str | None = None
 
 
 def recorded_path(root: Path, *parts: str) -> str:
@@ -77,36 +81,89 @@ def discover(
 ) -> list[InputFile]:
     """Every file under `paths` with its athlete: `athlete` if given, else its top folder.
 
-    `rename` maps a folder name to the athlete id to store (e.g. a pseudonym); the recorded
-    path then carries the new id instead of the folder name.
+    `rename` maps a folder name (or `athlete`) to the athlete id to store (e.g. a pseudonym);
+    the recorded path then carries the new id instead of the folder name. Symbolic links and
+    special files follow `parsers.paths` (refused entries carry their reason).
     """
     rename = rename or (lambda name: name)
     found: list[InputFile] = []
     for root in paths:
-        if root.is_file():
-            found.append(InputFile(root, athlete, recorded_path(root.parent, root.name)))
+        if not root.is_dir():
+            given = given_file(root)
+            who = rename(athlete) if athlete is not None else None
+            found.append(InputFile(given.read or root, who, recorded_path(root.parent, root.name),
+                                   _alias(athlete, who), given.reason))
             continue
-        for path in _visible_files(root):
-            rel = path.relative_to(root)
-            if athlete is not None:
-                found.append(InputFile(path, athlete, recorded_path(root, *rel.parts)))
-            elif len(rel.parts) == 1:
-                if rel.name not in STUDY_FILES:
-                    found.append(InputFile(path, None, recorded_path(root, rel.name)))
-            else:
-                who = rename(rel.parts[0])
-                alias = rel.parts[0] if who != rel.parts[0] else None
-                record = recorded_path(root, who, *rel.parts[1:])
-                found.append(InputFile(path, who, record, alias))
+        study = root.resolve()
+        if athlete is not None:
+            who = rename(athlete)
+            found += [
+                _entry(f, who, recorded_path(root, *f.path.relative_to(root).parts),
+                       _alias(athlete, who))
+                for f in walk(root, study, study)
+            ]
+            continue
+        found += _study_entries(root, study, rename)
     return found
 
 
+def _alias(name: str | None, who: str | None) -> str | None:
+    """The athlete's name in the study when the stored id differs (a pseudonym)."""
+    return name if name is not None and name != who else None
+
+
+def _entry(found: Found, who: str | None, recorded: str, alias: str | None = None) -> InputFile:
+    return InputFile(found.read or found.path, who, recorded, alias, found.reason)
+
+
+def _study_entries(root: Path, study: Path, rename: Callable[[str], str]) -> list[InputFile]:
+    """One folder per athlete; top-level files other than the study files are strays."""
+    found: list[InputFile] = []
+    for top in sorted(root.iterdir()):
+        if top.name.startswith("."):
+            continue
+        if not top.is_dir():
+            if top.name not in STUDY_FILES:
+                stray = given_file(top)
+                if stray.read is not None and not inside(stray.read, study):
+                    stray = Found(top, None, REASON_OUTSIDE)
+                found.append(_entry(stray, None, recorded_path(root, top.name)))
+            continue
+        who = rename(top.name)
+        problem = athlete_id_problem(who)
+        fence, why = athlete_folder(top, study)
+        if problem or fence is None:
+            reason = f"folder name is not usable: {problem}" if problem else why
+            found.append(InputFile(top, None if problem else who, recorded_path(root, who),
+                                   reason=reason))
+            continue
+        alias = _alias(top.name, who)
+        for f in walk(top, fence, study):
+            rel = f.path.relative_to(top).parts
+            found.append(_entry(f, who, recorded_path(root, who, *rel), alias))
+    return found
+
+
+def _study_file(root: Path, name: str) -> Path | None:
+    """`root/name` when it is a regular file inside the study folder; a link out of it (or a
+    FIFO) stops the import rather than being read or silently ignored."""
+    path = root / name
+    if not root.is_dir() or not (path.exists() or path.is_symlink()):
+        return None
+    found = given_file(path)
+    if found.read is not None and not inside(found.read, root.resolve()):
+        found = Found(path, None, REASON_OUTSIDE)
+    if found.reason:
+        raise ParseError(f"{name}: {found.reason}")
+    return path
+
+
 def athletes_files(paths: list[Path]) -> list[Path]:
-    return [p / ATHLETES_FILE for p in paths if (p / ATHLETES_FILE).is_file()]
+    return [f for p in paths if (f := _study_file(p, ATHLETES_FILE)) is not None]
 
 
 def time_zones_files(paths: list[Path]) -> list[Path]:
-    return [p / TIME_ZONES_FILE for p in paths if (p / TIME_ZONES_FILE).is_file()]
+    return [f for p in paths if (f := _study_file(p, TIME_ZONES_FILE)) is not None]
 
 
 def read_time_zones(
@@ -205,15 +262,54 @@ def pseudonym(name: str, key: bytes) -> str:
     return "p" + hmac.new(key, name.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
+#: A pseudonym key holds at least this many random bytes (written as hex): a shorter one (a
+#: full disk on first use leaves an empty file) lets anyone recompute the pseudonyms.
+MIN_KEY_BYTES = 32
+
+
+class KeyFileError(ValueError):
+    """The pseudonym key file is unusable; the message says why and what to do."""
+
+
 def load_key(path: Path) -> bytes:
-    """The pseudonymisation key, created (owner-readable only) on first use.
+    """The pseudonymisation key, created (owner-readable only, atomically) on first use.
 
     Keep it outside the database and apart from it: whoever has both can re-identify athletes
-    by trying names; whoever has only the database cannot.
+    by trying names; whoever has only the database cannot. A key of fewer than
+    `MIN_KEY_BYTES` bytes is refused, never topped up: a new key means new pseudonyms.
     """
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
+        _create_key(path)
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        key = b""
+    if len(key) < MIN_KEY_BYTES:
+        raise KeyFileError(
+            f"pseudonym key {path} does not hold {MIN_KEY_BYTES} random bytes "
+            f"({2 * MIN_KEY_BYTES} hex digits); restore the study's key from its backup, or "
+            f"delete the file to start a new key (new pseudonyms, i.e. new participants)"
+        )
+    return key
+
+
+def _create_key(path: Path) -> None:
+    """Write the key to a temporary file beside `path`, flush it to disk, then link it into
+    place: a crash or a full disk leaves no key or a whole one, and two imports starting at
+    once agree on the first (a link never replaces an existing file)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".herstel-key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(MIN_KEY_BYTES) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another import created it first: use theirs
+        except OSError:  # a file system without hard links: replace (still atomic)
+            os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from parsers.base import CANONICAL, ParsedFile, conform
+from parsers.paths import clean_text
 from parsers.version import PARSER_VERSION
 from warehouse.schema import RAW_TABLES
 from warehouse.sql import one, run, transaction
@@ -227,6 +228,8 @@ def _decide(inc: Incoming, previous: dict[str, list[Record]], retry: bool = Fals
         out.rows = inc.parsed.rows()
         if inc.parsed.problems:
             out.status, out.reason = "partial", "; ".join(inc.parsed.problems)
+    if out.reason is not None:  # the one place a reason is made safe to store and print
+        out.reason = clean_text(out.reason)
     records.append(Record(inc.athlete_id, inc.path, out.status, PARSER_VERSION))
     return out
 
@@ -381,7 +384,7 @@ def load_files(
             return [o for inc in batch for o in load_files(con, [inc], retry)]
         out, inc = recorded[0]
         out.status, out.rows, out.dropped, out.format = "quarantined", {}, {}, None
-        out.reason = _store_failure(exc)
+        out.reason = clean_text(_store_failure(exc))
         _write(con, [(out, Incoming(inc.file_id, inc.path, inc.athlete_id, inc.size_bytes))])
     return outcomes
 

@@ -14,12 +14,14 @@ columns plus `athlete_id` and `file_id`.
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import fsspec
 import polars as pl
 
 from parsers.inputs import ParseResult
+from parsers.paths import athlete_id_problem, clean_text
 
 #: The column that dates a row of each staged table (UTC month of the row).
 MONTH_OF = {
@@ -38,6 +40,21 @@ def _is_url(root: str) -> bool:
     return "://" in root and not root.startswith("file://")
 
 
+def partition_uri(root: str, table: str, athlete_id: str, month: str, file_id: str) -> str:
+    """Where one staged part goes; refuses any athlete id that could leave `root` (a local
+    path is also checked after resolving: it must stay below the root)."""
+    problem = athlete_id_problem(athlete_id)
+    if problem:
+        raise ValueError(f"cannot stage athlete id {clean_text(athlete_id, 60)!r}: {problem}")
+    base = root.rstrip("/")
+    uri = f"{base}/{table}/athlete_id={athlete_id}/month={month}/{file_id}.parquet"
+    if not _is_url(root):
+        local = Path(base.removeprefix("file://")).resolve()
+        if local not in Path(uri.removeprefix("file://")).resolve().parents:
+            raise ValueError(f"staged path of {table} would leave the staging root {local}")
+    return uri
+
+
 def _write(frame: pl.DataFrame, uri: str) -> None:
     if _is_url(uri):
         buffer = io.BytesIO()
@@ -46,7 +63,8 @@ def _write(frame: pl.DataFrame, uri: str) -> None:
             fh.write(buffer.getvalue())
     else:
         path = Path(uri.removeprefix("file://"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        os.umask(0o077)  # a parse worker (maybe on another machine) writes health data
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         frame.write_parquet(path)
 
 
@@ -78,10 +96,7 @@ def stage(result: ParseResult, root: str) -> ParseResult:
         for (month,), part in tagged.with_columns(_month=_month(frame, table)).group_by(
             "_month", maintain_order=True
         ):
-            uri = (
-                f"{root.rstrip('/')}/{table}/athlete_id={result.athlete_id}/month={month}/"
-                f"{result.file_id}.parquet"
-            )
+            uri = partition_uri(root, table, result.athlete_id, month, result.file_id)
             _write(part.drop("_month"), uri)
             uris.setdefault(table, []).append(uri)
     result.parsed.frames = {}

@@ -4,7 +4,6 @@ the previous nightly metrics and flags intact and a re-run completes them."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -123,29 +122,59 @@ def forget_athlete(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str,
     return removed
 
 
-def compact(path: Path) -> None:
-    """Rewrite the database into a fresh file, so deleted rows leave no bytes behind.
+def athlete_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Tables (not views) of the warehouse that have an `athlete_id` column."""
+    return sorted(
+        r[0]
+        for r in run(
+            con,
+            "SELECT DISTINCT table_name FROM duckdb_columns() "
+            "WHERE column_name = 'athlete_id' AND NOT internal AND schema_name = 'main' "
+            "AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE NOT internal)",
+        )
+    )
 
-    DuckDB keeps deleted data in free blocks until they are reused; after `forget` that would
-    leave an athlete's values readable in the file. `COPY FROM DATABASE` copies schema,
-    comments, views and live rows only; the fresh file then replaces the old one atomically.
+
+def athlete_rows(con: duckdb.DuckDBPyConnection, athlete_id: str) -> dict[str, int]:
+    """The athlete's rows per table (tables without any are left out)."""
+    counts = {
+        table: one(con, f"SELECT count(*) FROM {table} WHERE athlete_id = ?", [athlete_id])[0]
+        for table in athlete_tables(con)
+    }
+    return {t: n for t, n in counts.items() if n}
+
+
+def forget_into_fresh_file(con: duckdb.DuckDBPyConnection, path: Path, athlete_id: str) -> None:
+    """Write a copy of the warehouse without the athlete's rows and swap it in for `path`.
+
+    `con` is the caller's read-write connection to `path`, held throughout, so no other
+    process writes in between. The old file is never modified: a failure (a full disk) leaves
+    it whole and the athlete in it; success leaves no freed block holding her rows (DuckDB
+    keeps deleted rows in free blocks, docs/reliability.md).
     """
-    fresh = path.with_name(path.name + ".compact")
-    fresh.unlink(missing_ok=True)
-    old_umask = os.umask(0o077)
+    fresh = path.with_name(path.name + ".forget")
+    for stale in (fresh, Path(f"{fresh}.wal")):
+        stale.unlink(missing_ok=True)
+    run(con, "CHECKPOINT")  # nothing of the old file may wait in its WAL
+    catalog = _catalog(con)
+    with_athlete = set(athlete_tables(con))
+    tables = [r[0] for r in run(con, "SELECT table_name FROM duckdb_tables() "
+                                     "WHERE NOT internal AND schema_name = 'main' "
+                                     "AND database_name = current_database()")]
+    run(con, "ATTACH ? AS fresh", [str(fresh)])
     try:
-        con = duckdb.connect(str(path))
-        try:
-            run(con, "ATTACH ? AS fresh", [str(fresh)])
-            run(con, f"COPY FROM DATABASE {_catalog(con)} TO fresh")
-            run(con, "DETACH fresh")
-        finally:
-            con.close()
-    finally:
-        os.umask(old_umask)
+        run(con, f"COPY FROM DATABASE {catalog} TO fresh (SCHEMA)")
+        for table in tables:
+            keep = " WHERE athlete_id IS DISTINCT FROM ?" if table in with_athlete else ""
+            run(con, f"INSERT INTO fresh.main.{table} SELECT * FROM {catalog}.main.{table}{keep}",
+                [athlete_id] if keep else None)
+        run(con, "DETACH fresh")
+    except BaseException:
+        run(con, "DETACH DATABASE IF EXISTS fresh")
+        fresh.unlink(missing_ok=True)
+        raise
     os.chmod(fresh, 0o600)
     os.replace(fresh, path)
-    Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 def _catalog(con: duckdb.DuckDBPyConnection) -> str:
@@ -153,12 +182,32 @@ def _catalog(con: duckdb.DuckDBPyConnection) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def forget_staged(staging: Path, athlete_id: str) -> int:
+def staged_folders(staging: str | os.PathLike[str], athlete_id: str) -> list[str]:
+    """An athlete's staged partitions (`{table}/athlete_id={id}`) under a local folder or an
+    fsspec URL, matched by exact name (never as a pattern)."""
+    import fsspec.core
+
+    fs, root = fsspec.core.url_to_fs(str(staging))
+    if not fs.isdir(root):
+        return []
+    wanted = f"athlete_id={athlete_id}"
+    folders = []
+    for table in fs.ls(root, detail=True):
+        if table["type"] != "directory":
+            continue
+        for part in fs.ls(table["name"], detail=True):
+            name = part["name"].rstrip("/").rsplit("/", 1)[-1]
+            if part["type"] == "directory" and name == wanted:
+                folders.append(part["name"])
+    return sorted(folders)
+
+
+def forget_staged(staging: str | os.PathLike[str], athlete_id: str) -> int:
     """Remove an athlete's staged Parquet partitions; returns how many folders went."""
-    removed = 0
-    if staging.is_dir():
-        for folder in staging.glob(f"*/athlete_id={athlete_id}"):
-            if folder.is_dir() and folder.parent.parent == staging:
-                shutil.rmtree(folder)
-                removed += 1
-    return removed
+    import fsspec.core
+
+    fs, _ = fsspec.core.url_to_fs(str(staging))
+    folders = staged_folders(staging, athlete_id)
+    for folder in folders:
+        fs.rm(folder, recursive=True)
+    return len(folders)

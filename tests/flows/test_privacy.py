@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -54,12 +55,18 @@ def test_forget_removes_every_trace(study_db, tmp_path):
     staged.mkdir(parents=True)
     (staged / "x.parquet").write_bytes(b"PAR1")
     assert _text_hits(db, "chiyo")  # she is there before
+    import prefect.settings
+
+    # the harness's server: forget also removes Prefect's run records naming her
+    env = {**os.environ, "PREFECT_API_URL": prefect.settings.PREFECT_API_URL.value()}
     out = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "forget", "--athlete", "chiyo", "--db", str(db)],
+        [sys.executable, "-m", "flows.cli", "forget", "--athlete", "chiyo", "--db", str(db),
+         "--yes"],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     assert "Removed" in out.stdout
     assert _text_hits(db, "chiyo") == []  # no table or view names her
