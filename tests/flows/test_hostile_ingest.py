@@ -138,7 +138,7 @@ def test_rows_naming_another_athlete_are_refused_and_counted(tmp_path, prefect_s
     assert {o.status for o in again} == {"seen"}
     assert query(db, per_athlete) == [("anna", 6), ("bob", 24)]
     # forget anna: nothing of hers remains, bob keeps every row
-    result = runner.invoke(app, ["forget", "--athlete", "anna", "--db", str(db)])
+    result = runner.invoke(app, ["forget", "--athlete", "anna", "--db", str(db), "--yes"])
     assert result.exit_code == 0, result.output
     assert query(db, per_athlete) == [("bob", 24)]
     assert query(db, "SELECT count(*) FROM files WHERE path LIKE '%anna%'") == [(0,)]
