@@ -1,6 +1,6 @@
 """Alert load before and after issue 13: how often does a coach see red?
 
-    python bench/alert_load.py [--athletes 50] [--days 120] [--seed 1] [--base main] [--no-write]
+    python bench/alert_load.py [--athletes 50] [--days 120] [--seed 1] [--base fa631fb] [--no-write]
 
 On the vendor study (generated and imported once, cached under bench/_work/, with
 `herstel ingest STUDY --nightly`) and on the committed sample study, compares the flags of
@@ -44,6 +44,8 @@ from rules.evaluate import evaluate  # noqa: E402
 from warehouse.sql import run  # noqa: E402
 
 RESULTS = REPO / "bench" / "RESULTS.md"
+#: The last commit before issue 13 changed the rules (a fixed ref: `main` moves).
+BEFORE_ISSUE_13 = "fa631fb"
 HEADING = "## Alert load"
 TABLES = ("nightly_metrics", "daily_metrics", "wellness", "lab_results", "athletes", "files")
 
@@ -161,7 +163,9 @@ def main() -> None:
     ap.add_argument("--athletes", type=int, default=50)
     ap.add_argument("--days", type=int, default=120)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--base", default="main", help="git ref whose rules are 'before'")
+    ap.add_argument("--base", default=BEFORE_ISSUE_13,
+                    help="git ref whose rules are 'before' (default: the last commit before "
+                         "issue 13's rules)")  # fmt: skip
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -190,7 +194,9 @@ def main() -> None:
         "",
         "Warning episodes: the flags grouped by rules/episodes.py (same grouping for both). "
         "Alerts before: every warning day (the digest repeated each morning); after: each "
-        "warning episode's start plus its worsening (docs/rules.md, Episodes).",
+        "warning episode's start plus its worsening (docs/rules.md, Episodes). Cost: the "
+        "first run generates and imports the study (about 7 min wall on 2 shared cores, "
+        "cached under bench/_work/); a run on the cache takes about 25 s.",
         "",
         "Flag days per rule and severity (vendor study), before → after:",
         "",
