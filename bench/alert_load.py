@@ -1,12 +1,13 @@
 """Alert load before and after issue 13: how often does a coach see red?
 
-    python bench/alert_load.py [--athletes 50] [--days 120] [--seed 1] [--base main] [--no-write]
+    python bench/alert_load.py [--athletes 50] [--days 120] [--seed 1] [--base fa631fb] [--no-write]
 
 On the vendor study (generated and imported once, cached under bench/_work/, with
 `herstel ingest STUDY --nightly`) and on the committed sample study, compares the flags of
-this checkout ("after") with those of the `--base` commit's rules ("before") on the SAME
-nightly and daily metrics: the base code is unpacked with `git archive` (the git state is not
-touched) and evaluates the stored metrics in a subprocess. Reports, per study:
+this checkout's rules ("after") with those of the `--base` commit's rules ("before") on the
+SAME stored nightly and daily metrics, each evaluated on the whole history in one pass: the
+base code is unpacked with `git archive` (the git state is not touched) and evaluates in a
+subprocess, this checkout's in this process. Reports, per study:
 
 - share of athlete-nights with a warning: athlete-days with at least one warning flag /
   athlete-nights in nightly_metrics;
@@ -39,8 +40,12 @@ from vendor_study import WORK, run_import, study  # noqa: E402
 
 from rules.catalogue import load_ruleset  # noqa: E402
 from rules.episodes import alerts, episodes  # noqa: E402
+from rules.evaluate import evaluate  # noqa: E402
+from warehouse.sql import run  # noqa: E402
 
 RESULTS = REPO / "bench" / "RESULTS.md"
+#: The last commit before issue 13 changed the rules (a fixed ref: `main` moves).
+BEFORE_ISSUE_13 = "fa631fb"
 HEADING = "## Alert load"
 TABLES = ("nightly_metrics", "daily_metrics", "wellness", "lab_results", "athletes", "files")
 
@@ -102,20 +107,23 @@ def measure(db: Path, base: Path) -> dict:
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        after = con.sql("SELECT * FROM daily_flags").pl()
-        nights = con.sql("SELECT count(*) FROM nightly_metrics").fetchone()[0]
-        athletes = con.sql("SELECT count(*) FROM athletes").fetchone()[0]
+        t = {n: con.sql(f"SELECT * FROM {n}").pl() for n in TABLES}
+        nights = run(con, "SELECT count(*) FROM nightly_metrics")[0][0]
+        athletes = run(con, "SELECT count(*) FROM athletes")[0][0]
         last_data = con.sql(
             "SELECT athlete_id, max(d) AS last_day FROM (SELECT athlete_id, night AS d FROM "
             "nightly_metrics UNION ALL SELECT athlete_id, day FROM daily_metrics) GROUP BY 1"
         ).pl()
     finally:
         con.close()
+    extra = {k: t[k] for k in ("wellness", "lab_results", "athletes", "files")}
+    after = evaluate(t["nightly_metrics"], t["daily_metrics"], load_ruleset(),
+                     datetime.now(UTC), extra=extra)  # fmt: skip
     before = before_flags(db, base)
+    keys = ["rule_id", "severity"]
     by_rule = (
-        before.filter(pl.col("severity") == "warning").group_by("rule_id").len()
-        .join(after.filter(pl.col("severity") == "warning").group_by("rule_id").len(),
-              on="rule_id", how="full", suffix="_after", coalesce=True)
+        before.group_by(keys).len()
+        .join(after.group_by(keys).len(), on=keys, how="full", suffix="_after", coalesce=True)
         .fill_null(0).sort("len", descending=True)
     )  # fmt: skip
     return {"athletes": athletes, "nights": nights, "by_rule": by_rule,
@@ -155,7 +163,9 @@ def main() -> None:
     ap.add_argument("--athletes", type=int, default=50)
     ap.add_argument("--days", type=int, default=120)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--base", default="main", help="git ref whose rules are 'before'")
+    ap.add_argument("--base", default=BEFORE_ISSUE_13,
+                    help="git ref whose rules are 'before' (default: the last commit before "
+                         "issue 13's rules)")  # fmt: skip
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -184,13 +194,15 @@ def main() -> None:
         "",
         "Warning episodes: the flags grouped by rules/episodes.py (same grouping for both). "
         "Alerts before: every warning day (the digest repeated each morning); after: each "
-        "warning episode's start plus its worsening (docs/rules.md, Episodes).",
+        "warning episode's start plus its worsening (docs/rules.md, Episodes). Cost: the "
+        "first run generates and imports the study (about 7 min wall on 2 shared cores, "
+        "cached under bench/_work/); a run on the cache takes about 25 s.",
         "",
-        "Warning days per rule (vendor study), before → after:",
+        "Flag days per rule and severity (vendor study), before → after:",
         "",
     ]
     vendor = next(iter(results.values()))["by_rule"]
-    lines += [f"- `{r}`: {b} → {a}" for r, b, a in vendor.iter_rows()]
+    lines += [f"- `{r}` {s}: {b} → {a}" for r, s, b, a in vendor.iter_rows()]
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:

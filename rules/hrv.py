@@ -6,13 +6,14 @@ below 50 ms every night; flagging them every night teaches a coach to ignore red
 
 - `hrv_usual_below_guideline` (info) says once per period that the athlete's usual HRV (the
   geometric mean of the 60 nights before, at least 7 with HRV, as for the other personal
-  baselines) is under the warning line; before 7 nights the fixed lines apply;
+  baselines) is under the warning line (50 ms) or under the normal line (70 ms); before 7
+  nights the fixed lines apply;
 - during such a period `hrv_low` does not compare nights with the fixed lines but with the
   athlete's own normal (level `personal`): a night far below the usual value (more than
   `sd_factor` SDs of ln RMSSD and at least `min_drop_pct` %) is a warning;
-- a period starts on the first night the usual value is under the line and ends once it is
-  back at or above the line + `rejoin_pct` % (or the baseline lapses for lack of nights), so
-  a usual value hovering at the line gives one info, not one a week.
+- a period starts on the first night the usual value is under a line and ends once it is
+  back at or above that line + `rejoin_pct` % (or the baseline lapses for lack of nights), so
+  a usual value hovering at a line gives one info, not one a week.
 
 Only RMSSD values are compared (all `nightly_metrics.hrv_method`s are RMSSD; Apple's SDNN is
 never stored in hrv_ms); each message names the method and, when the files table is given,
@@ -108,6 +109,19 @@ def usual_below(line_ms: float, rejoin_pct: float) -> pl.Expr:
     return state.forward_fill().over("athlete_id").fill_null(False)
 
 
+def usual_periods(low_ms: float, normal_ms: float, rejoin_pct: float) -> dict[str, pl.Expr]:
+    """`_below_low` / `_below_normal`: nights inside a period whose usual HRV is under the
+    warning line / under the normal line (`usual_below` for each)."""
+    return {
+        "_below_low": usual_below(low_ms, rejoin_pct),
+        "_below_normal": usual_below(normal_ms, rejoin_pct),
+    }
+
+
+def _starts(col: str) -> pl.Expr:
+    return pl.col(col) & ~pl.col(col).shift(1).over("athlete_id").fill_null(False)
+
+
 @rule(
     "hrv_low",
     levels={
@@ -121,22 +135,22 @@ def usual_below(line_ms: float, rejoin_pct: float) -> pl.Expr:
 def hrv_low(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     """Fixed lines: warning under `low`, watch from `low` up to and including `reduced`.
 
-    On nights inside a usual-below period (see module doc) the fixed lines do not apply;
-    instead `personal` warns when the night's RMSSD is under usual x exp(-max(k SD, floor)),
-    floor = -ln(1 - min_drop_pct/100). baseline = the usual value (geometric mean, ms);
-    pct = how far under it the night is.
+    On nights inside a period whose usual HRV is under the `reduced` (normal) line (see module
+    doc) the fixed lines do not apply; instead `personal` warns when the night's RMSSD is
+    under usual x exp(-max(k SD, floor)), floor = -ln(1 - min_drop_pct/100).
+    baseline = the usual value (geometric mean, ms); pct = how far under it the night is.
     """
     low, upto = r.threshold("low", "ms_below"), r.threshold("reduced", "ms_upto")
     t = r.level("personal").thresholds
     frame = usual_hrv(inputs.nightly, int(t["baseline_nights"]), int(t["baseline_min_nights"]))
     frame = _with_source(frame, inputs.extra.get("files")).with_columns(
-        _personal=usual_below(low, t["rejoin_pct"])
+        **usual_periods(low, upto, t["rejoin_pct"])
     )
     floor = -math.log(1 - t["min_drop_pct"] / 100)
     ln_bound = pl.col("_ln_base") - pl.max_horizontal(t["sd_factor"] * pl.col("_ln_sd"), floor)
     v = pl.col("hrv_ms")
     level = (
-        pl.when(pl.col("_personal"))
+        pl.when(pl.col("_below_normal"))
         .then(pl.when(pl.col("_ln") < ln_bound).then(pl.lit("personal")))
         .when(v < low)
         .then(pl.lit("low"))
@@ -171,24 +185,31 @@ def hrv_low(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
 
 @rule(
     "hrv_usual_below_guideline",
-    levels={"usual_below": ("ms_below", "rejoin_pct", "baseline_nights", "baseline_min_nights")},
+    levels={
+        "usual_below": ("ms_below", "rejoin_pct", "baseline_nights", "baseline_min_nights"),
+        "usual_reduced": ("ms_below",),
+    },
     fields=SOURCE_FIELDS,
 )
 def hrv_usual_below_guideline(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
-    """Info on the first night of each usual-below period (module doc). value = the usual
-    value (geometric mean of the window, ms), threshold = the line, baseline = value."""
+    """Info on the first night of each period (module doc): `usual_below` when the usual
+    value went under the warning line, `usual_reduced` when it went under the normal line
+    (but not the warning line). value = the usual value (geometric mean, ms), threshold =
+    the line, baseline = value."""
     t = r.level("usual_below").thresholds
+    low, normal = t["ms_below"], r.threshold("usual_reduced", "ms_below")
     frame = usual_hrv(inputs.nightly, int(t["baseline_nights"]), int(t["baseline_min_nights"]))
     frame = _with_source(frame, inputs.extra.get("files"))
-    inside = usual_below(t["ms_below"], t["rejoin_pct"])
-    starts = frame.with_columns(_in=inside).filter(
-        pl.col("_in") & ~pl.col("_in").shift(1).over("athlete_id").fill_null(False)
+    periods = frame.with_columns(**usual_periods(low, normal, t["rejoin_pct"])).with_columns(
+        level=pl.when(_starts("_below_low"))
+        .then(pl.lit("usual_below"))
+        .when(_starts("_below_normal") & ~pl.col("_below_low"))
+        .then(pl.lit("usual_reduced"))
     )
+    starts = periods.filter(pl.col("level").is_not_null())
     # the source of the usual value: the latest night with HRV before the first night
-    source = (
-        frame.filter(pl.col("hrv_ms").is_not_null())
-        .select("athlete_id", "night", _src="hrv_source", _src_nl="hrv_source_nl")
-        .with_columns(_src_night=pl.col("night"))
+    source = frame.filter(pl.col("hrv_ms").is_not_null()).select(
+        "athlete_id", "night", _src="hrv_source", _src_nl="hrv_source_nl"
     )
     starts = starts.sort("athlete_id", "night").join_asof(
         source.sort("athlete_id", "night"), on="night", by="athlete_id", strategy="backward",
@@ -198,9 +219,9 @@ def hrv_usual_below_guideline(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     return starts.select(
         "athlete_id",
         day=pl.col("night"),
-        level=pl.lit("usual_below"),
+        level="level",
         value=usual,
-        threshold=pl.lit(t["ms_below"]),
+        threshold=pl.when(pl.col("level") == "usual_below").then(low).otherwise(normal),
         baseline=usual,
         hrv_source=pl.col("_src").fill_null("RMSSD"),
         hrv_source_nl=pl.col("_src_nl").fill_null("RMSSD"),

@@ -82,6 +82,8 @@ EXAMPLES: dict[str, list[tuple[str, pl.DataFrame, pl.DataFrame]]] = {
     "hrv_usual_below_guideline": [
         ("7 nights of 24/28 ms, then 26 ms", nights(hrv_ms=[24.0, 28.0] * 3 + [24.0, 26.0]),
          no_days()),
+        ("7 nights of 58/62 ms, then 60 ms", nights(hrv_ms=[58.0, 62.0] * 3 + [58.0, 60.0]),
+         no_days()),
     ],
     "hrv_below_baseline": [
         ("60 nights of 80/90 ms, then 7 nights of 70 ms", _hrv_drop(), no_days()),

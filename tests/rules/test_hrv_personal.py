@@ -85,21 +85,51 @@ def pytest_approx(x):
     return pytest.approx(x, rel=1e-9)
 
 
+def first_under(line: float, high: float, low: float = 30.0) -> int:
+    """Nights of `low` among the 60 before at which their geometric mean with `high` first
+    drops under `line`: (60 - k) ln high + k ln low < 60 ln line."""
+    return next(
+        k for k in range(61) if (60 - k) * math.log(high) + k * math.log(low) < 60 * math.log(line)
+    )
+
+
 def test_usual_back_above_line_plus_margin_ends_the_period_and_a_new_one_says_it_again():
-    # 40 nights at 40 ms, 60 at 75 ms, 70 at 30 ms. Info on night 7 (first usual value, 40);
-    # the usual value passes 55 ms (50 + 10 %) while the 75s fill the window, ending the
-    # period; once the 60-night geometric mean of 75s and 30s is under 50, a second info.
-    values = [40.0] * 40 + [75.0] * 60 + [30.0] * 70
+    # 40 nights at 40 ms, 60 at 85 ms, 70 at 30 ms. Info on night 7 (first usual value, 40:
+    # under 50); the 85s lift the usual value past 77 ms (70 + 10 %), ending both periods;
+    # then the 30s pull it under 70 (usual_reduced) and later under 50 (usual_below).
+    values = [40.0] * 40 + [85.0] * 60 + [30.0] * 70
     out = run(nights(hrv_ms=values))
-    n = next(k for k in range(61) if (60 - k) * math.log(75) + k * math.log(30) < 60 * math.log(50))
-    assert n == 27  # by hand: 33 ln 75 + 27 ln 30 = 234.3 < 60 ln 50 = 234.7
-    assert offsets(out, "hrv_usual_below_guideline") == [7, 127]
+    k70, k50 = first_under(70, 85), first_under(50, 85)
+    assert (k70, k50) == (12, 31)  # by hand: 48 ln 85 + 12 ln 30 = 254.05 < 60 ln 70 = 254.91
+    info = out.filter(pl.col("rule_id") == "hrv_usual_below_guideline")
+    assert offsets(out, "hrv_usual_below_guideline") == [7, 100 + k70, 100 + k50]
+    # usual values: 40; exp((48 ln 85 + 12 ln 30) / 60) = 69.0; exp((29 ln 85 + 31 ln 30) / 60)
+    # = 49.6, rounded in the message
+    head = "Your usual HRV is {} ms (RMSSD; average of the last 60 nights), "
+    assert [m.split(":")[0] for m in info["message"]] == [
+        head.format(40) + "below the guideline's 50 ms",
+        head.format(69) + "under the 70 ms the guideline calls normal",
+        head.format(50) + "below the guideline's 50 ms",
+    ]
     low = offsets(out, "hrv_low")
     # before a usual value exists the fixed line applies (nights 0-6 at 40 ms: warnings);
     # inside the first period the steady 40 ms nights are not flagged
     assert [o for o in low if o < 40] == list(range(7))
-    # the 30 ms nights before the second period: fixed line, warnings (nights 100-126)
-    assert [o for o in low if 100 <= o < 127] == list(range(100, 127))
+    # the 30 ms nights before the usual value is under 70: fixed line, warnings
+    assert [o for o in low if 100 <= o < 100 + k70] == list(range(100, 100 + k70))
+
+
+def test_usual_between_the_lines_gets_its_own_info_and_no_nightly_watch():
+    # a steady 60 ms athlete (the vendor study's usual): every night was an hrv_low watch
+    values = [58.0, 62.0] * 45
+    out = run(nights(hrv_ms=values))
+    info = out.filter(pl.col("rule_id") == "hrv_usual_below_guideline")
+    assert offsets(out, "hrv_usual_below_guideline") == [7]
+    assert info["message"][0].startswith(
+        "Your usual HRV is 60 ms (RMSSD; average of the last 60 nights), under the 70 ms the "
+        "guideline calls normal"
+    )
+    assert offsets(out, "hrv_low") == list(range(7))  # only before a usual value exists
 
 
 def test_very_steady_athlete_small_dip_is_quiet_real_drop_flags():
@@ -127,5 +157,6 @@ def test_info_rule_agrees_with_hrv_low_in_the_shipped_file():
         low = RULESET.rule_for("hrv_low", profile)
         info = RULESET.rule_for("hrv_usual_below_guideline", profile)
         assert info.threshold("usual_below", "ms_below") == low.threshold("low", "ms_below")
+        assert info.threshold("usual_reduced", "ms_below") == low.threshold("reduced", "ms_upto")
         for key in ("rejoin_pct", "baseline_nights", "baseline_min_nights"):
             assert info.threshold("usual_below", key) == low.threshold("personal", key)
