@@ -1,6 +1,6 @@
 """The rule catalogue: `ruleset.toml` loaded into validated, immutable pydantic models.
 
-Thresholds live in the TOML file, not in code (DESIGN §5), so a club can tune them and every
+Thresholds live in the TOML file, not in code (docs/rules.md), so a club can tune them and every
 flag can name the ruleset version that produced it. Validation here is structural (ids,
 severities, unique names, message templates that parse and use only supported formats);
 `rules.evaluate.check_ruleset` checks the catalogue against the rule functions.
@@ -20,6 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 DEFAULT_RULESET = Path(__file__).with_name("ruleset.toml")
 
 Severity = Literal["info", "watch", "warning"]
+#: Units a flag's value, threshold and baseline can be in (stored in daily_flags.unit):
+#: score_1_10 = a self-reported 1-10 score; rules = a count of different rules.
+Unit = Literal["bpm", "ms", "h", "days", "trimp", "score_1_10", "ug/L", "nmol/L", "rules"]
 #: Severities from least to most severe; used to keep the most severe flag.
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "watch": 1, "warning": 2}
 #: Languages every level must have a message in: message_en -> `message`, message_nl.
@@ -85,12 +88,14 @@ class Level(_Frozen):
 
 
 class Rule(_Frozen):
-    """One rule: an id users rely on (DESIGN §5), what it reads, and its levels."""
+    """One rule: an id users rely on (docs/rules.md), what it reads, its unit, and its levels."""
 
     id: str = Field(pattern=_IDENT)
     title: str = Field(min_length=1)
     description: str = ""
     applies_to: Literal["night", "day"]
+    #: unit of the flag's value, threshold and baseline; every packaged rule has one
+    unit: Unit | None = None
     enabled: bool = True
     levels: tuple[Level, ...] = Field(min_length=1)
 

@@ -29,7 +29,7 @@ from metrics.baseline import recent_mean, trailing_mean, trailing_std
 from rules.catalogue import LANGUAGES, Profile, Rule, RuleSet, template_fields
 from rules.messages import render
 
-#: Columns and dtypes of `daily_flags` (DESIGN §3); `message` is English.
+#: Columns and dtypes of `daily_flags` (docs/schema.md); `message` is English.
 FLAG_COLUMNS: dict[str, pl.DataType] = {
     "athlete_id": pl.String(),
     "day": pl.Date(),  # local date; for nightly rules the night (wake-up date)
@@ -38,6 +38,7 @@ FLAG_COLUMNS: dict[str, pl.DataType] = {
     "value": pl.Float64(),  # the measured value that tripped the rule
     "threshold": pl.Float64(),  # the boundary it crossed, in the value's unit
     "baseline": pl.Float64(),  # personal baseline compared against; null for guideline rules
+    "unit": pl.String(),  # of value, threshold and baseline: the rule's `unit` in the rule file
     "message": pl.String(),
     "message_nl": pl.String(),
     "ruleset_version": pl.String(),
@@ -142,6 +143,7 @@ def _finish(cands: pl.DataFrame, r: Rule, version: str, computed_at: datetime) -
     )
     return done.with_columns(
         rule_id=pl.lit(r.id),
+        unit=pl.lit(r.unit, dtype=pl.String),
         ruleset_version=pl.lit(version),
         computed_at=pl.lit(computed_at),
     ).select(pl.col(name).cast(dtype) for name, dtype in FLAG_COLUMNS.items())

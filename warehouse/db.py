@@ -17,6 +17,13 @@ from warehouse.sql import run
 DEFAULT_DB = "herstel.duckdb"
 #: How long a writer waits for another process to release the DuckDB file lock, in seconds.
 LOCK_WAIT_S = 60.0
+#: On-disk format herstel writes: DuckDB 1.0's storage format (version 64), which every DuckDB
+#: since 1.0 opens — the CLI, R, JDBC/DBeaver, Node, wasm — where 2.0's own format (69) opens
+#: only in 2.x. The schema needs nothing newer (see docs/analyst.md, "Which DuckDB can read
+#: it"). It applies when a file is created; `compact` rewrites an older file in it.
+STORAGE_VERSION = "v1.0.0"
+#: Connection settings herstel always uses (one set, so connections in a process can share).
+DUCKDB_CONFIG = {"storage_compatibility_version": STORAGE_VERSION}
 
 
 class WarehouseBusy(RuntimeError):
@@ -36,7 +43,7 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
         except duckdb.IOException as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):

@@ -1,6 +1,6 @@
 """The warehouse schema as versioned migrations, each table and column documented in place.
 
-The table and column names are the analyst contract (DESIGN.md §3): change them only with a new
+The table and column names are the analyst contract (docs/schema.md, docs/analyst.md): change them only with a new
 migration and a changelog note. Every column carries a `COMMENT ON`, so `duckdb_columns()`
 documents the schema and `docs/schema.md` is generated from it.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from warehouse.sql import run
+from warehouse.views import migration_10
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,8 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "nightly_metrics",
-        "One row per athlete-night: the recovery markers of DESIGN.md §4, each with its method.",
+        "One row per athlete-night: the recovery markers defined in docs/metrics.md, each with its "
+        "method.",
         (
             _ATHLETE,
             ("night", "DATE NOT NULL", "Local wake-up date of the main sleep period"),
@@ -295,7 +297,7 @@ def _comment_sql(table: Table) -> list[tuple[str, str]]:
 
 
 def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
-    """The tables of DESIGN.md §3, plus hrv_samples (device 5-minute HRV values)."""
+    """The tables of docs/schema.md, plus hrv_samples (device 5-minute HRV values)."""
     for table in TABLES:
         run(con, _create_table_sql(table))
         for sql, _ in _comment_sql(table):
@@ -418,10 +420,12 @@ def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
 
 #: Ordered migrations: (version, description, function). Append only.
 MIGRATIONS = (
-    (1, "initial schema (DESIGN.md §3)", _migration_1),
+    (1, "initial schema (docs/schema.md)", _migration_1),
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
     (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
+    (10, "daily_flags.unit, nightly_runs.ruleset_version, comments on every view column",
+     migration_10),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.db import DUCKDB_CONFIG, STORAGE_VERSION
 from warehouse.sql import one, run, transaction
 
 #: Derived tables and the column that holds their local date.
@@ -109,14 +110,17 @@ def compact(path: Path) -> None:
     DuckDB keeps deleted data in free blocks until they are reused; after `forget` that would
     leave an athlete's values readable in the file. `COPY FROM DATABASE` copies schema,
     comments, views and live rows only; the fresh file then replaces the old one atomically.
+    The fresh file is in herstel's storage format (`warehouse.db.STORAGE_VERSION`), so this
+    also converts a warehouse written by DuckDB 2.0's own format for DuckDB 1.x readers.
     """
     fresh = path.with_name(path.name + ".compact")
     fresh.unlink(missing_ok=True)
     old_umask = os.umask(0o077)
     try:
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
         try:
-            run(con, "ATTACH ? AS fresh", [str(fresh)])
+            # the fresh file is written in herstel's storage format, whatever the old one had
+            run(con, f"ATTACH ? AS fresh (STORAGE_VERSION '{STORAGE_VERSION}')", [str(fresh)])
             run(con, f"COPY FROM DATABASE {_catalog(con)} TO fresh")
             run(con, "DETACH fresh")
         finally:
