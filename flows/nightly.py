@@ -19,8 +19,8 @@ from prefect.artifacts import create_link_artifact
 
 from metrics.recompute import RAW_DAYS_AFTER, RAW_TABLES, recompute
 from report import write_report
-from rules.catalogue import load_ruleset
-from rules.evaluate import evaluate
+from rules.catalogue import RuleSet
+from rules.evaluate import configured_ruleset, evaluate
 from warehouse.db import writer
 from warehouse.read import (
     athlete_ids,
@@ -30,7 +30,7 @@ from warehouse.read import (
     table_frame,
     windowed_frame,
 )
-from warehouse.sql import run
+from warehouse.sql import one, run
 from warehouse.write import inside_windows, replace_derived, set_trimp
 
 #: Athletes computed together: at most this many, and at most ROWS_PER_CHUNK raw samples
@@ -122,7 +122,10 @@ def read_inputs(db: str | None, windows: pl.DataFrame) -> dict[str, pl.DataFrame
 
 
 def compute(
-    inputs: dict[str, pl.DataFrame], windows: pl.DataFrame, computed_at: datetime
+    inputs: dict[str, pl.DataFrame],
+    windows: pl.DataFrame,
+    computed_at: datetime,
+    ruleset: RuleSet | None = None,
 ) -> dict[str, pl.DataFrame]:
     athletes = inputs["athletes"]
     derived = recompute(
@@ -136,7 +139,8 @@ def compute(
     nightly = derived.nightly.with_columns(computed_at=pl.lit(computed_at))
     daily = derived.daily.with_columns(computed_at=pl.lit(computed_at))
     extra = {k: inputs[k] for k in ("wellness", "lab_results", "athletes")}
-    flags = evaluate(nightly, daily, load_ruleset(), computed_at, extra=extra)
+    ruleset = ruleset or configured_ruleset()
+    flags = evaluate(nightly, daily, ruleset, computed_at, extra=extra)
     return {
         "activities": derived.activities,
         "nightly_metrics": nightly,
@@ -163,14 +167,14 @@ def store(
 
 @task(name="nightly-chunk")
 def process_chunk(
-    db: str | None, chunk: pl.DataFrame, computed_at: datetime
+    db: str | None, chunk: pl.DataFrame, computed_at: datetime, ruleset: RuleSet
 ) -> tuple[dict[str, int], pl.DataFrame]:
     """Read, compute and store one group of athletes; return only counts and its new flags.
 
     One task per group, returning little: Prefect keeps a task's result referenced for the
     run, so returning raw frames would let memory grow with every group.
     """
-    results = compute(read_inputs(db, chunk), chunk, computed_at)
+    results = compute(read_inputs(db, chunk), chunk, computed_at, ruleset)
     counts = store(db, chunk, results)
     return counts, inside_windows(results["flags"], chunk, "day")
 
@@ -194,13 +198,21 @@ def _new_flags(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     return after.join(before.select(keys), on=keys, how="anti").sort("athlete_id", "day")
 
 
+def _ruleset_changed(con, version: str) -> bool:
+    """True when the last nightly run used another rule file (or predates recording it):
+    every athlete's flags then follow the new thresholds from the next run on."""
+    last = one(con, "SELECT ruleset_version FROM nightly_runs ORDER BY started_at DESC LIMIT 1")
+    return last is not None and last[0] != version
+
+
 def _plan(
-    db: str | None, rebuild: bool, since: date | None
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
-    """The windows to recompute, the flags as they were (to tell which flags are new), and
-    each athlete's raw samples to read (to size the chunks)."""
+    db: str | None, rebuild: bool, since: date | None, ruleset_version: str
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], bool]:
+    """The windows to recompute, the flags as they were (to tell which flags are new), each
+    athlete's raw samples to read (to size the chunks), and whether it is a full rebuild."""
     with writer(db) as con:
         spans = pending_spans(con)
+        rebuild = rebuild or _ruleset_changed(con, ruleset_version)
         if rebuild:
             everyone = pl.DataFrame(
                 {"athlete_id": athlete_ids(con)}, schema={"athlete_id": pl.String}
@@ -213,7 +225,7 @@ def _plan(
         windows = windows_for(spans, since)
         sizes = sample_rows(con, windows)
         before = table_frame(con, "daily_flags", spans["athlete_id"].to_list())
-    return windows, before, sizes
+    return windows, before, sizes, rebuild
 
 
 @task(name="write-report")
@@ -237,25 +249,30 @@ def nightly(
     rebuild: bool = False,
     report_dir: str | None = None,
     lang: str = "en",
+    rules: str | None = None,
 ) -> NightlySummary:
-    """Recompute metrics and flags for what changed since the last run (all with `rebuild`);
-    with `report_dir`, also write the report there and link it as a Prefect artifact."""
+    """Recompute metrics and flags for what changed since the last run (all with `rebuild`,
+    or when the rule file in force changed); with `report_dir`, also write the report there
+    and link it as a Prefect artifact. `rules`: a user's rule file (else $HERSTEL_RULES, else
+    the packaged one), checked before anything is read."""
     logger = get_run_logger()
+    ruleset = configured_ruleset(rules)
     started_at = datetime.now(UTC)
-    windows, before, sizes = _plan(db, rebuild, since)
+    windows, before, sizes, rebuild = _plan(db, rebuild, since, ruleset.version)
     summary = NightlySummary(athletes=windows["athlete_id"].to_list())
     summary.mode = "rebuild" if rebuild else "incremental"
     flags = []
     for chunk in _chunks(windows, sizes):
-        counts, chunk_flags = process_chunk(db, chunk, started_at)
+        counts, chunk_flags = process_chunk(db, chunk, started_at, ruleset)
         for table, n in counts.items():
             summary.rows[table] = summary.rows.get(table, 0) + n
         flags.append(chunk_flags)
     with writer(db) as con:
         run(
             con,
-            "INSERT INTO nightly_runs VALUES (?, ?, ?, ?)",
-            [started_at, datetime.now(UTC), len(summary.athletes), summary.mode],
+            "INSERT INTO nightly_runs (started_at, finished_at, athletes, mode, ruleset_version) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [started_at, datetime.now(UTC), len(summary.athletes), summary.mode, ruleset.version],
         )
     after = pl.concat(flags) if flags else before.clear()
     summary.new_flags = _new_flags(before, after)

@@ -8,6 +8,8 @@ severities, unique names, message templates that parse and use only supported fo
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import string
 import tomllib
@@ -18,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 #: The ruleset shipped with herstel.
 DEFAULT_RULESET = Path(__file__).with_name("ruleset.toml")
+#: Environment variable naming a user's own rule file (the `--rules FILE` option wins).
+RULES_ENV = "HERSTEL_RULES"
 
 Severity = Literal["info", "watch", "warning"]
 #: Units a flag's value, threshold and baseline can be in (stored in daily_flags.unit):
@@ -252,3 +256,26 @@ def load_ruleset(path: str | Path | None = None) -> RuleSet:
     """
     with open(path or DEFAULT_RULESET, "rb") as handle:
         return RuleSet.model_validate(tomllib.load(handle))
+
+
+def rules_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The rule file in force: `path` (--rules), else $HERSTEL_RULES, else the packaged one."""
+    return Path(path or os.environ.get(RULES_ENV) or DEFAULT_RULESET)
+
+
+def load_configured(path: str | os.PathLike[str] | None = None) -> RuleSet:
+    """The rule file in force, its version tagged when it is not the packaged file.
+
+    A user's file that differs from the packaged one records `<version>-local.<8 hex>` (a
+    sha256 prefix of its content) in every flag row and nightly run: two edits that forget to
+    bump `version` still tell apart, and a changed file makes the next nightly run recompute.
+    """
+    source = rules_path(path)
+    if not source.is_file():
+        raise FileNotFoundError("no such file")
+    content = source.read_bytes()
+    ruleset = load_ruleset(source)
+    if content == DEFAULT_RULESET.read_bytes():
+        return ruleset
+    digest = hashlib.sha256(content).hexdigest()[:8]
+    return ruleset.model_copy(update={"version": f"{ruleset.version}-local.{digest}"})

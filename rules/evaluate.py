@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 from metrics.baseline import recent_mean, trailing_mean, trailing_std
-from rules.catalogue import LANGUAGES, Profile, Rule, RuleSet, template_fields
+from rules.catalogue import LANGUAGES, Profile, Rule, RuleSet, load_configured, template_fields
 from rules.messages import render
 
 #: Columns and dtypes of `daily_flags` (docs/schema.md); `message` is English.
@@ -121,6 +121,14 @@ def check_ruleset(ruleset: RuleSet) -> None:
                         )
     if problems:
         raise ValueError("ruleset does not match the rule functions:\n  " + "\n  ".join(problems))
+
+
+def configured_ruleset(path: str | None = None) -> RuleSet:
+    """The rule file in force (--rules, $HERSTEL_RULES or the packaged one), checked against
+    the rule functions: a typo fails here, before any computation."""
+    ruleset = load_configured(path)
+    check_ruleset(ruleset)
+    return ruleset
 
 
 def empty_flags() -> pl.DataFrame:

@@ -26,6 +26,11 @@ WHERE schema_name = 'main' ORDER BY table_name, column_index;
 """
 
 
+def _cell(text: str | None) -> str:
+    """A comment as a Markdown table cell: `a | b` lists must not split the cell."""
+    return (text or "").replace("|", "\\|")
+
+
 def schema_markdown() -> str:
     con = duckdb.connect()
     migrate(con)
@@ -43,7 +48,7 @@ def schema_markdown() -> str:
             "WHERE table_name = ? ORDER BY column_index",
             [name],
         )
-        out.extend(f"| `{c}` | {t} | {m} |" for c, t, m in cols)
+        out.extend(f"| `{c}` | {t} | {_cell(m)} |" for c, t, m in cols)
     out.append("\n# Views\n\nConvenience views for analysts; see docs/analyst.md for queries.")
     views = run(
         con,
@@ -57,7 +62,7 @@ def schema_markdown() -> str:
             "ORDER BY column_index",
             [name],
         )
-        out.extend(f"| `{c}` | {t} | {m} |" for c, t, m in cols)
+        out.extend(f"| `{c}` | {t} | {_cell(m)} |" for c, t, m in cols)
     con.close()
     return "\n".join(out) + "\n"
 

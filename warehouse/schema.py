@@ -1,8 +1,8 @@
 """The warehouse schema as versioned migrations, each table and column documented in place.
 
-The table and column names are the analyst contract (docs/schema.md, docs/analyst.md): change them only with a new
-migration and a changelog note. Every column carries a `COMMENT ON`, so `duckdb_columns()`
-documents the schema and `docs/schema.md` is generated from it.
+The table and column names are the analyst contract (docs/schema.md, docs/analyst.md): change
+them only with a new migration and a changelog note. Every column carries a `COMMENT ON`, so
+`duckdb_columns()` documents the schema and `docs/schema.md` is generated from it.
 """
 
 from __future__ import annotations
