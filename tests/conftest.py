@@ -30,5 +30,6 @@ def prefect_server():
     """One temporary Prefect server for all flow tests (FIELD-NOTES: ~6 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # a loaded machine (CI beside other jobs) can take longer than the harness' 30 s default
+    with prefect_test_harness(server_startup_timeout=120):
         yield
