@@ -472,6 +472,20 @@ def forget(
     )
 
 
+@app.command()
+def compact(db: DbOption = None) -> None:
+    """Rewrite the warehouse into a fresh file in the format DuckDB 1.x reads (docs/analyst.md);
+    also frees the space of deleted rows. Run it while no ingest or nightly run is going on."""
+    from warehouse.db import STORAGE_VERSION, db_path
+    from warehouse.write import compact as compact_file
+
+    path = db_path(db)
+    if not path.is_file():
+        raise typer.BadParameter(f"no warehouse at {path}")
+    compact_file(path)
+    console.print(f"Rewrote {path} in DuckDB storage format {STORAGE_VERSION} (DuckDB 1.0+).")
+
+
 def main() -> None:
     try:
         app()
