@@ -1,6 +1,6 @@
 """The `herstel` command line: a thin layer over the flows and the warehouse read helpers.
 
-Exit status (DESIGN.md §6): 0 every file accounted for, 1 a run failure, 2 a usage error.
+Exit status (README.md): 0 every file accounted for, 1 a run failure, 2 a usage error.
 Prefect is imported only by the commands that run flows, so `rules` and `flags` start fast.
 """
 
@@ -335,11 +335,11 @@ def rules(
         return
     ruleset = _checked_ruleset(rules_file)
     table = Table(title=f"herstel ruleset {ruleset.version}")
-    for col in ("rule", "severity", "when", "source"):
+    for col in ("rule", "unit", "severity", "when", "source"):
         table.add_column(col, overflow="fold")
     for rule in ruleset.rules.values():
         for level in rule.levels:
-            table.add_row(rule.id, level.severity, level.describe(), level.source)
+            table.add_row(rule.id, rule.unit or "", level.severity, level.describe(), level.source)
     console.print(table)
     if ruleset.profiles:
         console.print(_profiles_table(ruleset))

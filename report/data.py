@@ -30,7 +30,7 @@ SPARK_NIGHTS = 7
 class Guides:
     """The guideline numbers drawn on the charts, read from the rule catalogue.
 
-    Defaults are DESIGN.md §5; the catalogue wins so a club that tunes a threshold sees its
+    Defaults are docs/rules.md's; the catalogue wins so a club that tunes a threshold sees its
     own line on the chart.
     """
 
