@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact
@@ -198,7 +199,7 @@ def _new_flags(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     return after.join(before.select(keys), on=keys, how="anti").sort("athlete_id", "day")
 
 
-def _ruleset_changed(con, version: str) -> bool:
+def _ruleset_changed(con: duckdb.DuckDBPyConnection, version: str) -> bool:
     """True when the last nightly run used another rule file (or predates recording it):
     every athlete's flags then follow the new thresholds from the next run on."""
     last = one(con, "SELECT ruleset_version FROM nightly_runs ORDER BY started_at DESC LIMIT 1")

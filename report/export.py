@@ -109,7 +109,8 @@ def ruleset_manifest(ruleset: RuleSet, source: Path) -> dict:
     """The rule file in force: version, where it came from, and every threshold by rule."""
     return {
         "version": ruleset.version,
-        "file": "packaged" if source == DEFAULT_RULESET else str(source),
+        # the file name only: a path can name a person (/home/<name>/...)
+        "file": "packaged" if source == DEFAULT_RULESET else source.name,
         "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
         "rules": {
             r.id: {
