@@ -22,7 +22,7 @@ LOCK_WAIT_S = 60.0
 #: only in 2.x. The schema needs nothing newer (see docs/analyst.md, "Which DuckDB can read
 #: it"). It applies when a file is created; `compact` rewrites an older file in it.
 STORAGE_VERSION = "v1.0.0"
-#: Connection settings herstel always uses (one set, so connections in a process can share).
+#: Settings of herstel's read-write connections (the storage format of files they create).
 DUCKDB_CONFIG = {"storage_compatibility_version": STORAGE_VERSION}
 
 
@@ -47,7 +47,10 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
         reraise=True,
     )
     try:
-        return retrying(duckdb.connect, str(path), read_only=read_only, config=DUCKDB_CONFIG)
+        # readers take DuckDB's defaults, like an analyst's own `duckdb.connect(read_only=True)`:
+        # one process may hold both (DuckDB refuses a second connection with other settings)
+        config = {} if read_only else DUCKDB_CONFIG
+        return retrying(duckdb.connect, str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         if _is_lock_error(exc):
             raise WarehouseBusy(

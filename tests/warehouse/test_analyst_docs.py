@@ -52,3 +52,18 @@ def test_python_examples_run_in_order(sample_db, monkeypatch):
     assert ns["flags"]["unit"].null_count() == 0
     assert {"heart_rate"} <= set(ns["frames"])
     assert ns["weekly"].columns == ["athlete_id", "week", "hrv_ms"]
+
+
+def test_api_works_beside_an_analysts_own_read_only_connection(sample_db):
+    """A notebook often keeps `duckdb.connect(..., read_only=True)` open: herstel's readers use
+    the same settings, so DuckDB lets both share the file in one process."""
+    import duckdb
+
+    import herstel
+
+    own = duckdb.connect(sample_db, read_only=True)
+    try:
+        n = own.sql("SELECT count(*) FROM v_nightly").fetchall()[0][0]
+        assert herstel.nightly_frame(sample_db).height == n > 0
+    finally:
+        own.close()
