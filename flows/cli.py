@@ -335,11 +335,13 @@ def rules(
         return
     ruleset = _checked_ruleset(rules_file)
     table = Table(title=f"herstel ruleset {ruleset.version}")
-    for col in ("rule", "unit", "severity", "when", "source"):
+    for col in ("rule", "severity", "when", "source"):
         table.add_column(col, overflow="fold")
     for rule in ruleset.rules.values():
-        for level in rule.levels:
-            table.add_row(rule.id, rule.unit or "", level.severity, level.describe(), level.source)
+        unit = f" (flag values in {rule.unit})" if rule.unit else ""
+        for i, level in enumerate(rule.levels):
+            when = level.describe() + (unit if i == 0 else "")
+            table.add_row(rule.id, level.severity, when, level.source)
     console.print(table)
     if ruleset.profiles:
         console.print(_profiles_table(ruleset))
