@@ -128,6 +128,9 @@ def configured_ruleset(path: str | None = None) -> RuleSet:
     the rule functions: a typo fails here, before any computation."""
     ruleset = load_configured(path)
     check_ruleset(ruleset)
+    no_unit = [r.id for r in ruleset.enabled if r.unit is None]
+    if no_unit:  # daily_flags.unit must say what value and threshold are measured in
+        raise ValueError(f"rules without a unit: {', '.join(no_unit)} (see docs/rules.md)")
     return ruleset
 
 

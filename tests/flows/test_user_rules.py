@@ -116,3 +116,11 @@ def test_init_never_overwrites(tmp_path):
     path.write_text("# my edits\n")
     result = runner.invoke(app, ["rules", "--init", str(path)])
     assert result.exit_code == 2 and path.read_text() == "# my edits\n"
+
+
+@pytest.mark.hostile
+def test_a_rule_without_a_unit_is_refused(user_rules):
+    user_rules.write_text(user_rules.read_text().replace('unit = "h"\n', "", 1))
+    result = runner.invoke(app, ["rules", "--rules", str(user_rules)])
+    assert result.exit_code == 2
+    assert "rules without a unit: sleep_short_streak" in result.stderr
