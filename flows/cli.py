@@ -1,6 +1,6 @@
 """The `herstel` command line: a thin layer over the flows and the warehouse read helpers.
 
-Exit status (DESIGN.md §6): 0 every file accounted for, 1 a run failure, 2 a usage error.
+Exit status (README.md): 0 every file accounted for, 1 a run failure, 2 a usage error.
 Prefect is imported only by the commands that run flows, so `rules` and `flags` start fast.
 """
 
@@ -37,6 +37,14 @@ DbOption = Annotated[
 ]
 SinceOption = Annotated[
     str | None, typer.Option("--since", help="Only days from this date (YYYY-MM-DD)")
+]
+RulesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--rules",
+        help="Your own rule file (default: $HERSTEL_RULES, else the packaged one; "
+        "start one with `herstel rules --init FILE`)",
+    ),
 ]
 SEVERITY_STYLE = {"warning": "bold red", "watch": "yellow", "info": "cyan"}
 
@@ -261,14 +269,18 @@ def nightly(
     ] = None,
     lang: LangOption = "en",
     verbose: bool = False,
+    rules_file: RulesOption = None,
 ) -> None:
     """Compute metrics and flags for new data; end with a digest of warnings for the coach."""
     _check_lang(lang)
+    _checked_ruleset(rules_file)  # a typo in the rule file fails before any work
     prefect_env.configure(verbose)
     from flows.nightly import nightly as nightly_flow
     from report import digest
 
-    summary = nightly_flow(db, _date(since), rebuild, str(report_dir) if report_dir else None, lang)
+    summary = nightly_flow(
+        db, _date(since), rebuild, str(report_dir) if report_dir else None, lang, rules_file
+    )
     console.print(f"{len(summary.athletes)} athletes recomputed ({summary.mode}): {summary.rows}")
     _print_nights(db, summary.athletes)
     _print_athlete_problems(db)
@@ -339,18 +351,47 @@ def _spreadsheet_safe(frame):
     )
 
 
-@app.command()
-def rules() -> None:
-    """The rule catalogue: ids, severities, thresholds and their sources."""
-    from rules.catalogue import load_ruleset
+def _checked_ruleset(path: str | None) -> RuleSet:
+    """The rule file in force, validated; a bad one is a usage error said in one line."""
+    from pydantic import ValidationError
 
-    ruleset = load_ruleset()
+    from rules.catalogue import rules_path
+    from rules.evaluate import configured_ruleset
+
+    try:
+        return configured_ruleset(path)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        message = f"{exc.error_count()} problem(s): {problems}"
+    except (OSError, ValueError) as exc:  # missing file, TOML syntax, rule-function mismatch
+        message = " ".join(str(exc).split())
+    typer.echo(f"herstel: rule file {rules_path(path)}: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def rules(
+    rules_file: RulesOption = None,
+    init: Annotated[
+        Path | None,
+        typer.Option("--init", help="Write the packaged rule file here as a starting point"),
+    ] = None,
+) -> None:
+    """The rule catalogue: ids, severities, thresholds and their sources (docs/rules.md)."""
+    if init is not None:
+        _init_rules(init)
+        return
+    ruleset = _checked_ruleset(rules_file)
     table = Table(title=f"herstel ruleset {ruleset.version}")
     for col in ("rule", "severity", "when", "source"):
         table.add_column(col, overflow="fold")
     for rule in ruleset.rules.values():
-        for level in rule.levels:
-            table.add_row(rule.id, level.severity, level.describe(), level.source)
+        unit = f" (flag values in {rule.unit})" if rule.unit else ""
+        for i, level in enumerate(rule.levels):
+            when = level.describe() + (unit if i == 0 else "")
+            table.add_row(rule.id, level.severity, when, level.source)
     console.print(table)
     if ruleset.profiles:
         console.print(_profiles_table(ruleset))
@@ -373,6 +414,53 @@ def _profiles_table(ruleset: RuleSet) -> Table:
         ]
         table.add_row(p.name, "; ".join(who), "\n".join(changes), p.description or p.source)
     return table
+
+
+def _init_rules(target: Path) -> None:
+    """Copy the packaged rule file to `target`; never overwrites a file already there."""
+    from rules.catalogue import DEFAULT_RULESET, RULES_ENV
+
+    if target.exists():
+        typer.echo(f"herstel: {target} already exists; choose another file name", err=True)
+        raise typer.Exit(2)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(DEFAULT_RULESET.read_bytes())
+    console.print(
+        f"Wrote the default rules to {target}. Edit thresholds (and `version`), then use it "
+        f"with --rules {target} or {RULES_ENV}={target}; the next nightly run recomputes flags."
+    )
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the export into")],
+    db: DbOption = None,
+    format: Annotated[str, typer.Option(help="parquet or csv")] = "parquet",
+    athlete: Annotated[str | None, typer.Option(help="Only this athlete")] = None,
+    since: SinceOption = None,
+    rules_file: RulesOption = None,
+) -> None:
+    """Tidy nights, days, flags (and episodes) tables, a data dictionary and a manifest."""
+    from report.export import FORMATS
+    from report.export import export as write_export
+    from warehouse.db import connect
+
+    if format not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    since_day = _date(since)
+    ruleset = _checked_ruleset(rules_file)
+    con = connect(db, read_only=True)
+    try:
+        manifest = write_export(
+            con, out, ruleset, fmt=format, athlete=athlete, since=since_day,
+            rules_file=rules_file,
+        )  # fmt: skip
+    except ValueError as exc:  # unknown athlete: a usage error
+        raise typer.BadParameter(str(exc)) from None
+    finally:
+        con.close()
+    rows = ", ".join(f"{t['rows']} {name}" for name, t in manifest["tables"].items())
+    console.print(f"Exported {rows} to {out} (data_dictionary.csv, manifest.json).")
 
 
 @app.command()
@@ -503,6 +591,20 @@ def _usage_exit(message: str) -> None:
     """A usage error as one line on stderr, exit 2."""
     typer.echo(f"Error: {message}", err=True)  # one line, never wrapped
     raise typer.Exit(2)
+
+
+@app.command()
+def compact(db: DbOption = None) -> None:
+    """Rewrite the warehouse into a fresh file in the format DuckDB 1.x reads (docs/analyst.md);
+    also frees the space of deleted rows. Run it while no ingest or nightly run is going on."""
+    from warehouse.db import STORAGE_VERSION, db_path
+    from warehouse.write import compact as compact_file
+
+    path = db_path(db)
+    if not path.is_file():
+        raise typer.BadParameter(f"no warehouse at {path}")
+    compact_file(path)
+    console.print(f"Rewrote {path} in DuckDB storage format {STORAGE_VERSION} (DuckDB 1.0+).")
 
 
 def main() -> None:

@@ -17,16 +17,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact
 
 from metrics.recompute import RAW_DAYS_AFTER, RAW_TABLES, recompute
 from report import write_report
-from rules.catalogue import load_ruleset
+from rules.catalogue import RuleSet
 from rules.episodes import episodes
 from rules.evaluability import evaluability
-from rules.evaluate import evaluate
+from rules.evaluate import configured_ruleset, evaluate
 from warehouse.athlete_config import clear_problem, failed_before, note_problem, stored_problems
 from warehouse.db import writer
 from warehouse.read import (
@@ -37,7 +38,7 @@ from warehouse.read import (
     table_frame,
     windowed_frame,
 )
-from warehouse.sql import frame, run
+from warehouse.sql import frame, one, run
 from warehouse.write import inside_windows, replace_derived, replace_episodes, set_trimp
 
 #: Athletes computed together: at most this many, and at most ROWS_PER_CHUNK raw samples
@@ -137,7 +138,10 @@ def read_inputs(db: str | None, windows: pl.DataFrame) -> dict[str, pl.DataFrame
 
 
 def compute(
-    inputs: dict[str, pl.DataFrame], windows: pl.DataFrame, computed_at: datetime
+    inputs: dict[str, pl.DataFrame],
+    windows: pl.DataFrame,
+    computed_at: datetime,
+    ruleset: RuleSet | None = None,
 ) -> dict[str, pl.DataFrame]:
     athletes = inputs["athletes"]
     derived = recompute(
@@ -151,7 +155,7 @@ def compute(
     nightly = derived.nightly.with_columns(computed_at=pl.lit(computed_at))
     daily = derived.daily.with_columns(computed_at=pl.lit(computed_at))
     extra = {k: inputs[k] for k in ("wellness", "lab_results", "athletes", "files")}
-    ruleset = load_ruleset()
+    ruleset = ruleset or configured_ruleset()
     flags = evaluate(nightly, daily, ruleset, computed_at, extra=extra)
     return {
         "activities": derived.activities,
@@ -167,9 +171,11 @@ def store(
     windows: pl.DataFrame,
     results: dict[str, pl.DataFrame],
     computed_at: datetime,
+    ruleset: RuleSet | None = None,
 ) -> dict[str, int]:
     """Write the window's derived rows, then the touched athletes' episodes, recomputed whole
-    from their stored flags (an episode may start before the window)."""
+    from their stored flags (an episode may start before the window) with the episode policy
+    of the rule file in force."""
     with writer(db) as con:
         set_trimp(con, results["activities"])
         counts = replace_derived(
@@ -191,22 +197,23 @@ def store(
             "WHERE list_contains(?, athlete_id) GROUP BY 1",
             [ids],
         )
-        eps = episodes(stored, last_data, load_ruleset().episodes, computed_at)
+        policy = (ruleset or configured_ruleset()).episodes
+        eps = episodes(stored, last_data, policy, computed_at)
         counts["flag_episodes"] = replace_episodes(con, ids, eps)
         return counts
 
 
 @task(name="nightly-chunk")
 def process_chunk(
-    db: str | None, chunk: pl.DataFrame, computed_at: datetime
+    db: str | None, chunk: pl.DataFrame, computed_at: datetime, ruleset: RuleSet
 ) -> tuple[dict[str, int], pl.DataFrame]:
     """Read, compute and store one group of athletes; return only counts and its new flags.
 
     One task per group, returning little: Prefect keeps a task's result referenced for the
     run, so returning raw frames would let memory grow with every group.
     """
-    results = compute(read_inputs(db, chunk), chunk, computed_at)
-    counts = store(db, chunk, results, computed_at)
+    results = compute(read_inputs(db, chunk), chunk, computed_at, ruleset)
+    counts = store(db, chunk, results, computed_at, ruleset)
     return counts, inside_windows(results["flags"], chunk, "day")
 
 
@@ -229,16 +236,25 @@ def _new_flags(before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
     return after.join(before.select(keys), on=keys, how="anti").sort("athlete_id", "day")
 
 
+def _ruleset_changed(con: duckdb.DuckDBPyConnection, version: str) -> bool:
+    """True when the last nightly run used another rule file (or predates recording it):
+    every athlete's flags then follow the new thresholds from the next run on."""
+    last = one(con, "SELECT ruleset_version FROM nightly_runs ORDER BY started_at DESC LIMIT 1")
+    return last is not None and last[0] != version
+
+
 def _plan(
-    db: str | None, rebuild: bool, since: date | None
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], dict[str, str]]:
+    db: str | None, rebuild: bool, since: date | None, ruleset_version: str
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int], dict[str, str], bool]:
     """The windows to recompute, the flags as they were (to tell which flags are new), each
-    athlete's raw samples to read (to size the chunks), and the athletes skipped for a
-    configuration problem, with why."""
+    athlete's raw samples to read (to size the chunks), the athletes skipped for a
+    configuration problem, with why, and whether it is a full rebuild (asked for, or the rule
+    file in force changed)."""
     with writer(db) as con:
         skipped, cleared = stored_problems(con)
         spans = pending_spans(con)
         retried = [a for a in {*failed_before(con), *cleared} if a not in skipped]
+        rebuild = rebuild or _ruleset_changed(con, ruleset_version)
         if rebuild or retried:
             again = athlete_ids(con) if rebuild else sorted(retried)
             spans = pl.concat(
@@ -258,22 +274,26 @@ def _plan(
         windows = windows_for(spans, since)
         sizes = sample_rows(con, windows)
         before = table_frame(con, "daily_flags", spans["athlete_id"].to_list())
-    return windows, before, sizes, skipped
+    return windows, before, sizes, skipped, rebuild
 
 
 def _run_chunk(
-    db: str | None, chunk: pl.DataFrame, started_at: datetime, summary: NightlySummary
+    db: str | None,
+    chunk: pl.DataFrame,
+    started_at: datetime,
+    summary: NightlySummary,
+    ruleset: RuleSet,
 ) -> list[pl.DataFrame]:
     """Compute one group; when it fails, each of its athletes alone, so an athlete whose data
     breaks the computation is skipped (recorded, retried in full next run), not the others."""
     try:
-        counts, chunk_flags = process_chunk(db, chunk, started_at)
+        counts, chunk_flags = process_chunk(db, chunk, started_at, ruleset)
     except Exception as exc:  # noqa: BLE001 - one athlete never stops the others
         if chunk.height > 1:
             return [
                 f
                 for i in range(chunk.height)
-                for f in _run_chunk(db, chunk[i], started_at, summary)
+                for f in _run_chunk(db, chunk[i], started_at, summary, ruleset)
             ]
         athlete = chunk["athlete_id"][0]
         why = f"the nightly computation failed ({type(exc).__name__}); retried in full next run"
@@ -310,24 +330,29 @@ def nightly(
     rebuild: bool = False,
     report_dir: str | None = None,
     lang: str = "en",
+    rules: str | None = None,
 ) -> NightlySummary:
-    """Recompute metrics and flags for what changed since the last run (all with `rebuild`);
-    with `report_dir`, also write the report there and link it as a Prefect artifact."""
+    """Recompute metrics and flags for what changed since the last run (all with `rebuild`,
+    or when the rule file in force changed); with `report_dir`, also write the report there
+    and link it as a Prefect artifact. `rules`: a user's rule file (else $HERSTEL_RULES, else
+    the packaged one), checked before anything is read."""
     os.umask(0o077)  # health data: the warehouse WAL and report pages are owner-only
     logger = get_run_logger()
+    ruleset = configured_ruleset(rules)
     started_at = datetime.now(UTC)
-    windows, before, sizes, skipped = _plan(db, rebuild, since)
+    windows, before, sizes, skipped, rebuild = _plan(db, rebuild, since, ruleset.version)
     summary = NightlySummary(athletes=windows["athlete_id"].to_list(), skipped=skipped)
     summary.mode = "rebuild" if rebuild else "incremental"
     flags = []
     for chunk in _chunks(windows, sizes):
-        flags += _run_chunk(db, chunk, started_at, summary)
+        flags += _run_chunk(db, chunk, started_at, summary, ruleset)
     summary.athletes = [a for a in summary.athletes if a not in summary.skipped]
     with writer(db) as con:
         run(
             con,
-            "INSERT INTO nightly_runs VALUES (?, ?, ?, ?)",
-            [started_at, datetime.now(UTC), len(summary.athletes), summary.mode],
+            "INSERT INTO nightly_runs (started_at, finished_at, athletes, mode, ruleset_version) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [started_at, datetime.now(UTC), len(summary.athletes), summary.mode, ruleset.version],
         )
     after = pl.concat(flags) if flags else before.clear()
     summary.new_flags = _new_flags(before, after)

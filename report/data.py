@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from rules.catalogue import SEVERITY_ORDER, RuleSet, load_ruleset
+from rules.catalogue import SEVERITY_ORDER, RuleSet, load_configured
 from warehouse.db import connect
 from warehouse.sql import frame
 
@@ -30,7 +30,7 @@ SPARK_NIGHTS = 7
 class Guides:
     """The guideline numbers drawn on the charts, read from the rule catalogue.
 
-    Defaults are DESIGN.md §5; the catalogue wins so a club that tunes a threshold sees its
+    Defaults are docs/rules.md's; the catalogue wins so a club that tunes a threshold sees its
     own line on the chart.
     """
 
@@ -135,7 +135,7 @@ def load(
     Nights, days and flags are read whole (a study-year is a few MB): the sparklines and the
     morning status need the latest nights whatever `since` says; pages apply `since`.
     """
-    ruleset = ruleset or load_ruleset()
+    ruleset = ruleset or load_configured()  # $HERSTEL_RULES when set, as the nightly run
     who = [athlete, athlete]
     con = connect(db, read_only=True)
     try:

@@ -1,6 +1,6 @@
 """The rule catalogue: `ruleset.toml` loaded into validated, immutable pydantic models.
 
-Thresholds live in the TOML file, not in code (DESIGN §5), so a club can tune them and every
+Thresholds live in the TOML file, not in code (docs/rules.md), so a club can tune them and every
 flag can name the ruleset version that produced it. Validation here is structural (ids,
 severities, unique names, message templates that parse and use only supported formats);
 `rules.evaluate.check_ruleset` checks the catalogue against the rule functions.
@@ -8,6 +8,8 @@ severities, unique names, message templates that parse and use only supported fo
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import string
 import tomllib
@@ -18,8 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 #: The ruleset shipped with herstel.
 DEFAULT_RULESET = Path(__file__).with_name("ruleset.toml")
+#: Environment variable naming a user's own rule file (the `--rules FILE` option wins).
+RULES_ENV = "HERSTEL_RULES"
 
 Severity = Literal["info", "watch", "warning"]
+#: Units a flag's value, threshold and baseline can be in (stored in daily_flags.unit):
+#: score_1_10 = a self-reported 1-10 score; rules = a count of different rules.
+Unit = Literal["bpm", "ms", "h", "days", "trimp", "score_1_10", "ug/L", "nmol/L", "rules"]
 #: Severities from least to most severe; used to keep the most severe flag.
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "watch": 1, "warning": 2}
 #: Languages every level must have a message in: message_en -> `message`, message_nl.
@@ -85,12 +92,14 @@ class Level(_Frozen):
 
 
 class Rule(_Frozen):
-    """One rule: an id users rely on (DESIGN §5), what it reads, and its levels."""
+    """One rule: an id users rely on (docs/rules.md), what it reads, its unit, and its levels."""
 
     id: str = Field(pattern=_IDENT)
     title: str = Field(min_length=1)
     description: str = ""
     applies_to: Literal["night", "day"]
+    #: unit of the flag's value, threshold and baseline; every packaged rule has one
+    unit: Unit | None = None
     enabled: bool = True
     levels: tuple[Level, ...] = Field(min_length=1)
 
@@ -281,3 +290,26 @@ def load_ruleset(path: str | Path | None = None) -> RuleSet:
     """
     with open(path or DEFAULT_RULESET, "rb") as handle:
         return RuleSet.model_validate(tomllib.load(handle))
+
+
+def rules_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The rule file in force: `path` (--rules), else $HERSTEL_RULES, else the packaged one."""
+    return Path(path or os.environ.get(RULES_ENV) or DEFAULT_RULESET)
+
+
+def load_configured(path: str | os.PathLike[str] | None = None) -> RuleSet:
+    """The rule file in force, its version tagged when it is not the packaged file.
+
+    A user's file that differs from the packaged one records `<version>-local.<8 hex>` (a
+    sha256 prefix of its content) in every flag row and nightly run: two edits that forget to
+    bump `version` still tell apart, and a changed file makes the next nightly run recompute.
+    """
+    source = rules_path(path)
+    if not source.is_file():
+        raise FileNotFoundError("no such file")
+    content = source.read_bytes()
+    ruleset = load_ruleset(source)
+    if content == DEFAULT_RULESET.read_bytes():
+        return ruleset
+    digest = hashlib.sha256(content).hexdigest()[:8]
+    return ruleset.model_copy(update={"version": f"{ruleset.version}-local.{digest}"})

@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from rules.catalogue import LANGUAGES, Profile, Rule, RuleSet, template_fields
+from rules.catalogue import LANGUAGES, Profile, Rule, RuleSet, load_configured, template_fields
 from rules.messages import render
 
-#: Columns and dtypes of `daily_flags` (DESIGN §3); `message` is English.
+#: Columns and dtypes of `daily_flags` (docs/schema.md); `message` is English.
 FLAG_COLUMNS: dict[str, pl.DataType] = {
     "athlete_id": pl.String(),
     "day": pl.Date(),  # local date; for nightly rules the night (wake-up date)
@@ -37,6 +37,7 @@ FLAG_COLUMNS: dict[str, pl.DataType] = {
     "value": pl.Float64(),  # the measured value that tripped the rule
     "threshold": pl.Float64(),  # the boundary it crossed, in the value's unit
     "baseline": pl.Float64(),  # personal baseline compared against; null for guideline rules
+    "unit": pl.String(),  # of value, threshold and baseline: the rule's `unit` in the rule file
     "message": pl.String(),
     "message_nl": pl.String(),
     "ruleset_version": pl.String(),
@@ -121,6 +122,17 @@ def check_ruleset(ruleset: RuleSet) -> None:
         raise ValueError("ruleset does not match the rule functions:\n  " + "\n  ".join(problems))
 
 
+def configured_ruleset(path: str | None = None) -> RuleSet:
+    """The rule file in force (--rules, $HERSTEL_RULES or the packaged one), checked against
+    the rule functions: a typo fails here, before any computation."""
+    ruleset = load_configured(path)
+    check_ruleset(ruleset)
+    no_unit = [r.id for r in ruleset.enabled if r.unit is None]
+    if no_unit:  # daily_flags.unit must say what value and threshold are measured in
+        raise ValueError(f"rules without a unit: {', '.join(no_unit)} (see docs/rules.md)")
+    return ruleset
+
+
 def empty_flags() -> pl.DataFrame:
     return pl.DataFrame(schema=FLAG_COLUMNS)
 
@@ -141,6 +153,7 @@ def _finish(cands: pl.DataFrame, r: Rule, version: str, computed_at: datetime) -
     )
     return done.with_columns(
         rule_id=pl.lit(r.id),
+        unit=pl.lit(r.unit, dtype=pl.String),
         ruleset_version=pl.lit(version),
         computed_at=pl.lit(computed_at),
     ).select(pl.col(name).cast(dtype) for name, dtype in FLAG_COLUMNS.items())

@@ -14,7 +14,7 @@ from rules.catalogue import Rule
 from rules.evaluate import RuleInputs, consecutive, rule
 from rules.training import _empty_candidates
 
-#: Wellness score columns the rules read (DESIGN §3 `wellness`).
+#: Wellness score columns the rules read (docs/schema.md `wellness`).
 SCORES = ("fatigue", "mood", "motivation")
 
 

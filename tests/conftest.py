@@ -33,3 +33,17 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory, prefect_server) -> Path:
+    """The sample study ingested and computed once, as `herstel.duckdb` in its own folder
+    (the name docs/analyst.md uses). Tests that change it work on a copy."""
+    from flows.ingest import ingest
+    from flows.nightly import nightly
+    from sample_data import STUDY_DIR
+
+    db = tmp_path_factory.mktemp("sample-warehouse") / "herstel.duckdb"
+    ingest([str(STUDY_DIR)], str(db))
+    nightly(str(db))
+    return db

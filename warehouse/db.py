@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from warehouse.schema import migrate
 from warehouse.sql import run
@@ -17,6 +17,13 @@ from warehouse.sql import run
 DEFAULT_DB = "herstel.duckdb"
 #: How long a writer waits for another process to release the DuckDB file lock, in seconds.
 LOCK_WAIT_S = 60.0
+#: On-disk format herstel writes: DuckDB 1.0's storage format (version 64), which every DuckDB
+#: since 1.0 opens — the CLI, R, JDBC/DBeaver, Node, wasm — where 2.0's own format (69) opens
+#: only in 2.x. The schema needs nothing newer (see docs/analyst.md, "Which DuckDB can read
+#: it"). It applies when a file is created; `compact` rewrites an older file in it.
+STORAGE_VERSION = "v1.0.0"
+#: Settings of herstel's read-write connections (the storage format of files they create).
+DUCKDB_CONFIG = {"storage_compatibility_version": STORAGE_VERSION}
 
 
 class WarehouseBusy(RuntimeError):
@@ -32,22 +39,26 @@ def _is_lock_error(exc: Exception) -> bool:
 
 
 def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
-    deadline = time.monotonic() + wait_s
-    delay = 0.05
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if not _is_lock_error(exc) or time.monotonic() >= deadline:
-                if _is_lock_error(exc):
-                    raise WarehouseBusy(
-                        f"{path} is held by another process (an ingest, nightly run or a "
-                        f"read-write session) for more than {wait_s:.0f} s; try again when it "
-                        "has finished, or read a published snapshot (see docs/analyst.md)"
-                    ) from exc
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+    """Connect, retrying while another process holds the file lock (backoff 0.05 s -> 1 s)."""
+    retrying = Retrying(
+        retry=retry_if_exception(lambda e: isinstance(e, duckdb.IOException) and _is_lock_error(e)),
+        stop=stop_after_delay(wait_s),
+        wait=wait_exponential(multiplier=0.05, max=1.0),
+        reraise=True,
+    )
+    try:
+        # readers take DuckDB's defaults, like an analyst's own `duckdb.connect(read_only=True)`:
+        # one process may hold both (DuckDB refuses a second connection with other settings)
+        config = {} if read_only else DUCKDB_CONFIG
+        return retrying(duckdb.connect, str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if _is_lock_error(exc):
+            raise WarehouseBusy(
+                f"{path} is held by another process (an ingest, nightly run or a "
+                f"read-write session) for more than {wait_s:.0f} s; try again when it "
+                "has finished, or read a published snapshot (see docs/analyst.md)"
+            ) from exc
+        raise
 
 
 def connect(

@@ -26,6 +26,11 @@ WHERE schema_name = 'main' ORDER BY table_name, column_index;
 """
 
 
+def _cell(text: str | None) -> str:
+    """A comment as a Markdown table cell: `a | b` lists must not split the cell."""
+    return (text or "").replace("|", "\\|")
+
+
 def schema_markdown() -> str:
     con = duckdb.connect()
     migrate(con)
@@ -33,7 +38,7 @@ def schema_markdown() -> str:
     tables = run(
         con,
         "SELECT table_name, comment FROM duckdb_tables() "
-        "WHERE schema_name = 'main' AND table_name <> 'schema_migrations' ORDER BY table_name",
+        "WHERE schema_name = 'main' ORDER BY table_name",
     )
     for name, comment in tables:
         out.append(f"\n## `{name}`\n\n{comment}\n\n| column | type | meaning |\n|---|---|---|")
@@ -43,21 +48,21 @@ def schema_markdown() -> str:
             "WHERE table_name = ? ORDER BY column_index",
             [name],
         )
-        out.extend(f"| `{c}` | {t} | {m} |" for c, t, m in cols)
+        out.extend(f"| `{c}` | {t} | {_cell(m)} |" for c, t, m in cols)
     out.append("\n# Views\n\nConvenience views for analysts; see docs/analyst.md for queries.")
     views = run(
         con,
         "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal ORDER BY view_name",
     )
     for name, comment in views:
+        out.append(f"\n## `{name}`\n\n{comment}\n\n| column | type | meaning |\n|---|---|---|")
         cols = run(
             con,
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+            "SELECT column_name, data_type, comment FROM duckdb_columns() WHERE table_name = ? "
             "ORDER BY column_index",
             [name],
         )
-        listed = ", ".join(f"`{c}` ({t.lower()})" for c, t in cols)
-        out.append(f"\n## `{name}`\n\n{comment}\n\nColumns: {listed}.")
+        out.extend(f"| `{c}` | {t} | {_cell(m)} |" for c, t, m in cols)
     con.close()
     return "\n".join(out) + "\n"
 

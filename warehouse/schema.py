@@ -1,8 +1,8 @@
 """The warehouse schema as versioned migrations, each table and column documented in place.
 
-The table and column names are the analyst contract (DESIGN.md §3): change them only with a new
-migration and a changelog note. Every column carries a `COMMENT ON`, so `duckdb_columns()`
-documents the schema and `docs/schema.md` is generated from it.
+The table and column names are the analyst contract (docs/schema.md, docs/analyst.md): change
+them only with a new migration and a changelog note. Every column carries a `COMMENT ON`, so
+`duckdb_columns()` documents the schema and `docs/schema.md` is generated from it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from warehouse.sql import run
+from warehouse.views import migration_10
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,8 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "nightly_metrics",
-        "One row per athlete-night: the recovery markers of DESIGN.md §4, each with its method.",
+        "One row per athlete-night: the recovery markers defined in docs/metrics.md, each with its "
+        "method.",
         (
             _ATHLETE,
             ("night", "DATE NOT NULL", "Local wake-up date of the main sleep period"),
@@ -384,7 +386,7 @@ def _comment_sql(table: Table) -> list[tuple[str, str]]:
 
 
 def _migration_1(con: duckdb.DuckDBPyConnection) -> None:
-    """The tables of DESIGN.md §3, plus hrv_samples (device 5-minute HRV values)."""
+    """The tables of docs/schema.md, plus hrv_samples (device 5-minute HRV values)."""
     for table in TABLES:
         run(con, _create_table_sql(table))
         for sql, _ in _comment_sql(table):
@@ -556,7 +558,7 @@ V_DATA_SUFFICIENCY = (
 )
 
 
-def _migration_7(con: duckdb.DuckDBPyConnection) -> None:
+def _migration_episodes(con: duckdb.DuckDBPyConnection) -> None:
     """Episodes of persisting flags, rule evaluability per athlete-day, data sufficiency."""
     values = ", ".join(f"'{r}'" for r in EVALUABILITY_REASONS)
     run(con, f"CREATE TYPE evaluability_reason AS ENUM ({values})")
@@ -590,7 +592,7 @@ LOAD_COLUMNS = (
 )  # fmt: skip
 
 
-def _migration_8(con: duckdb.DuckDBPyConnection) -> None:
+def _migration_load(con: duckdb.DuckDBPyConnection) -> None:
     """Duplicate recordings and the performance-management chart; every athlete is marked
     for a full recompute, because TRIMP moved to one scale (Banister) for all sessions."""
     for table, column, sqltype, comment in LOAD_COLUMNS:
@@ -618,21 +620,24 @@ def _migration_8(con: duckdb.DuckDBPyConnection) -> None:
 
 #: Ordered migrations: (version, description, function). Append only.
 MIGRATIONS = (
-    (1, "initial schema (DESIGN.md §3)", _migration_1),
+    (1, "initial schema (docs/schema.md)", _migration_1),
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
     (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
     (5, "files.parser_version and athlete_problems", _migration_5),
-    (7, "flag_episodes, rule_evaluability, v_data_sufficiency (issue 13)", _migration_7),
+    (7, "flag_episodes, rule_evaluability, v_data_sufficiency (issue 13)", _migration_episodes),
     (8, "duplicate recordings (activities.counts_for_load, duplicate_of) and the PMC "
-        "(daily_metrics.ctl, atl, tsb, ramp_rate)", _migration_8),
+        "(daily_metrics.ctl, atl, tsb, ramp_rate)", _migration_load),
+    (10, "daily_flags.unit, nightly_runs.ruleset_version, comments on every view column",
+     migration_10),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Bring the database to the newest schema; returns the version it is at."""
+def migrate(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> int:
+    """Bring the database to the newest schema (or to version `upto`, for tests of a
+    migration on an older warehouse); returns the version it is at."""
     run(
         con,
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -641,7 +646,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     row = run(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")[0]
     current = int(row[0]) if row else 0
     for version, description, apply in MIGRATIONS:
-        if version <= current:
+        if version <= current or (upto is not None and version > upto):
             continue
         run(con, "BEGIN TRANSACTION")
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from warehouse.db import DUCKDB_CONFIG, STORAGE_VERSION
 from warehouse.sql import one, run, transaction
 
 #: Derived tables and the column that holds their local date.
@@ -151,6 +152,8 @@ def forget_into_fresh_file(con: duckdb.DuckDBPyConnection, path: Path, athlete_i
     process writes in between. The old file is never modified: a failure (a full disk) leaves
     it whole and the athlete in it; success leaves no freed block holding her rows (DuckDB
     keeps deleted rows in free blocks, docs/reliability.md).
+
+    The fresh file is in herstel's storage format (`warehouse.db.STORAGE_VERSION`).
     """
     fresh = path.with_name(path.name + ".forget")
     for stale in (fresh, Path(f"{fresh}.wal")):
@@ -161,7 +164,7 @@ def forget_into_fresh_file(con: duckdb.DuckDBPyConnection, path: Path, athlete_i
     tables = [r[0] for r in run(con, "SELECT table_name FROM duckdb_tables() "
                                      "WHERE NOT internal AND schema_name = 'main' "
                                      "AND database_name = current_database()")]
-    run(con, "ATTACH ? AS fresh", [str(fresh)])
+    run(con, f"ATTACH ? AS fresh (STORAGE_VERSION '{STORAGE_VERSION}')", [str(fresh)])
     try:
         run(con, f"COPY FROM DATABASE {catalog} TO fresh (SCHEMA)")
         for table in tables:
@@ -175,6 +178,30 @@ def forget_into_fresh_file(con: duckdb.DuckDBPyConnection, path: Path, athlete_i
         raise
     os.chmod(fresh, 0o600)
     os.replace(fresh, path)
+
+
+def compact(path: Path) -> None:
+    """Rewrite the database into a fresh file in herstel's storage format
+    (`warehouse.db.STORAGE_VERSION`): `herstel compact` converts a warehouse written in
+    DuckDB 2.0's own format for DuckDB 1.x readers, and leaves no freed blocks behind.
+    `COPY FROM DATABASE` copies schema, comments, views and live rows; the fresh file then
+    replaces the old one atomically."""
+    fresh = path.with_name(path.name + ".compact")
+    fresh.unlink(missing_ok=True)
+    old_umask = os.umask(0o077)
+    try:
+        con = duckdb.connect(str(path), config=DUCKDB_CONFIG)
+        try:
+            run(con, f"ATTACH ? AS fresh (STORAGE_VERSION '{STORAGE_VERSION}')", [str(fresh)])
+            run(con, f"COPY FROM DATABASE {_catalog(con)} TO fresh")
+            run(con, "DETACH fresh")
+        finally:
+            con.close()
+    finally:
+        os.umask(old_umask)
+    os.chmod(fresh, 0o600)
+    os.replace(fresh, path)
+    Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 def _catalog(con: duckdb.DuckDBPyConnection) -> str:

@@ -7,9 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from flows.ingest import ingest
-from flows.nightly import nightly
-from sample_data import STUDY_DIR
 from warehouse.db import connect
 from warehouse.sql import frame
 
@@ -18,11 +15,8 @@ QUERIES = re.findall(r"## (\d+)\. [^\n]*\n\n```sql\n(.*?)```", DOC.read_text(), 
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory, prefect_server) -> str:
-    db = str(tmp_path_factory.mktemp("analyst") / "study.duckdb")
-    ingest([str(STUDY_DIR)], db)
-    nightly(db)
-    return db
+def sample_db(sample_warehouse) -> str:
+    return str(sample_warehouse)
 
 
 def test_doc_has_ten_queries():
@@ -37,3 +31,39 @@ def test_query_runs_and_returns_rows(sample_db, number, sql):
     finally:
         con.close()
     assert result.height > 0, f"query {number} returned nothing on the sample study"
+
+
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
+
+
+def test_python_examples_run_in_order(sample_db, monkeypatch):
+    """Every ```python block of docs/analyst.md, in order, in one namespace, in the folder
+    holding `herstel.duckdb` (the name the examples use)."""
+    pytest.importorskip("pandas")  # the test extra installs it, as herstel[pandas] does
+    monkeypatch.chdir(Path(sample_db).parent)
+    assert Path(sample_db).name == "herstel.duckdb" and len(PYTHON_BLOCKS) >= 5
+    ns: dict = {}
+    for block in PYTHON_BLOCKS:
+        exec(compile(block, str(DOC), "exec"), ns)  # noqa: S102 - our own documentation
+    assert ns["summary"].height == 3  # anna, bram, chiyo
+    assert ns["nights"].height == ns["nights_pd"].shape[0] > 0
+    assert set(ns["anna"]["athlete_id"]) == {"anna"}
+    assert ns["anna"]["night"].min().isoformat() >= "2026-10-01"
+    assert ns["flags"]["unit"].null_count() == 0
+    assert {"heart_rate"} <= set(ns["frames"])
+    assert ns["weekly"].columns == ["athlete_id", "week", "hrv_ms"]
+
+
+def test_api_works_beside_an_analysts_own_read_only_connection(sample_db):
+    """A notebook often keeps `duckdb.connect(..., read_only=True)` open: herstel's readers use
+    the same settings, so DuckDB lets both share the file in one process."""
+    import duckdb
+
+    import herstel
+
+    own = duckdb.connect(sample_db, read_only=True)
+    try:
+        n = own.sql("SELECT count(*) FROM v_nightly").fetchall()[0][0]
+        assert herstel.nightly_frame(sample_db).height == n > 0
+    finally:
+        own.close()

@@ -139,16 +139,12 @@ def test_docs_schema_md_is_current():
     )
 
 
-def test_migration_8_on_a_database_with_data_marks_athletes_for_recompute():
+def test_load_migration_on_a_database_with_data_marks_athletes_for_recompute():
     """An existing warehouse gains the duplicate link and PMC columns, and every athlete is
     recomputed once by the next nightly run (TRIMP moved to one scale)."""
     con = duckdb.connect()
-    migrate(con)
-    run(con, "DELETE FROM schema_migrations WHERE version = 8")
-    for table, column in (("activities", "counts_for_load"), ("activities", "duplicate_of"),
-                          ("daily_metrics", "ctl"), ("daily_metrics", "atl"),
-                          ("daily_metrics", "tsb"), ("daily_metrics", "ramp_rate")):  # fmt: skip
-        run(con, f"ALTER TABLE {table} DROP COLUMN {column}")
+    load_migration = next(v for v, _, f in MIGRATIONS if f.__name__ == "_migration_load")
+    migrate(con, upto=load_migration - 1)
     run(con, "INSERT INTO athletes (athlete_id, time_zone, time_zone_source) "
              "VALUES ('a', 'UTC', 'default_utc')")  # fmt: skip
     run(con, "INSERT INTO daily_metrics (athlete_id, day, is_rest_day, computed_at) "
@@ -156,3 +152,39 @@ def test_migration_8_on_a_database_with_data_marks_athletes_for_recompute():
     assert migrate(con) == SCHEMA_VERSION
     assert run(con, "SELECT updated_at IS NOT NULL FROM athletes")[0][0] is True
     assert run(con, "SELECT ctl, tsb FROM daily_metrics")[0] == (None, None)
+def test_every_column_of_every_table_and_view_has_a_comment():
+    """Tables, views and schema_migrations alike: duckdb_columns() documents each column."""
+    con = duckdb.connect()
+    migrate(con)
+    rows = run(
+        con,
+        "SELECT table_name, count(*), count(comment) FROM duckdb_columns() "
+        "WHERE NOT internal AND schema_name = 'main' GROUP BY 1 ORDER BY 1",
+    )
+    counts = {name: (n, commented) for name, n, commented in rows}
+    assert {"v_nightly", "v_flags_today", "v_athlete_summary", "schema_migrations"} <= set(counts)
+    assert counts["v_nightly"] == (22, 22)
+    assert counts["v_flags_today"] == (10, 10)
+    assert counts["v_athlete_summary"] == (14, 14)
+    assert counts["schema_migrations"] == (3, 3)
+    assert counts["v_data_sufficiency"] == (14, 14)
+    assert {name: c for name, c in counts.items() if c[0] != c[1]} == {}
+    tables = run(
+        con, "SELECT count(*), count(comment) FROM duckdb_tables() WHERE schema_name = 'main'"
+    )
+    views = run(con, "SELECT count(*), count(comment) FROM duckdb_views() WHERE NOT internal")
+    assert tables[0][0] == tables[0][1] and views[0] == (4, 4)
+
+
+def test_no_comment_cites_a_file_that_does_not_ship():
+    con = duckdb.connect()
+    migrate(con)
+    cited = run(
+        con,
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE comment ILIKE '%DESIGN%' OR comment ILIKE '%shared/%' "
+        "UNION ALL SELECT table_name, NULL FROM duckdb_tables() WHERE comment ILIKE '%DESIGN%' "
+        "UNION ALL SELECT description, NULL FROM schema_migrations "
+        "WHERE description ILIKE '%DESIGN%'",
+    )
+    assert cited == []
