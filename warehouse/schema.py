@@ -270,7 +270,31 @@ ATHLETE_TIME_ZONES = Table(
     ),
     ("athlete_id", "valid_from"),
 )
-LATER_TABLES = (ATHLETE_TIME_ZONES,)
+ALERT_DELIVERIES = Table(
+    "alert_deliveries",
+    "One row per alert item per receiver per attempt (docs/nightly-run.md): what was sent "
+    "where, and what failed and is retried by the next nightly run.",
+    (
+        ("run_at", "TIMESTAMPTZ NOT NULL", "Start of the nightly run that sent it, UTC"),
+        ("attempted_at", "TIMESTAMPTZ NOT NULL", "When the receiver was tried, UTC"),
+        ("receiver", "VARCHAR NOT NULL", "The receiver's URL with secrets masked (apprise)"),
+        ("receiver_key", "VARCHAR NOT NULL", "sha256 prefix of the full URL: tells receivers apart"),
+        ("kind", "VARCHAR NOT NULL", "episode (a warning started or worsened) or no_data"),
+        _ATHLETE,
+        ("rule_id", "VARCHAR", "The episode's rule; null for no_data"),
+        ("start_day", "DATE", "First day of the episode; null for no_data"),
+        (
+            "alert_day",
+            "DATE",
+            "The episode's last_alert_day, or for no_data the athlete's last local day with data",
+        ),
+        ("reason", "VARCHAR NOT NULL", "started | worsened | no_data"),
+        ("status", "VARCHAR NOT NULL", "sent | failed (retried by the next run)"),
+        ("error", "VARCHAR", "Why the receiver refused or could not be reached (failed only)"),
+    ),
+)
+
+LATER_TABLES = (ATHLETE_TIME_ZONES, ALERT_DELIVERIES)
 
 TABLE_BY_NAME = {t.name: t for t in (*TABLES, *LATER_TABLES)}
 
@@ -416,12 +440,20 @@ def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _migration_9(con: duckdb.DuckDBPyConnection) -> None:
+    """What the nightly alerts sent to each receiver, so a receiver that was down is retried."""
+    run(con, _create_table_sql(ALERT_DELIVERIES))
+    for sql, _ in _comment_sql(ALERT_DELIVERIES):
+        run(con, sql)
+
+
 #: Ordered migrations: (version, description, function). Append only.
 MIGRATIONS = (
     (1, "initial schema (DESIGN.md §3)", _migration_1),
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
     (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
+    (9, "alert_deliveries: what the nightly alerts sent to each receiver", _migration_9),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

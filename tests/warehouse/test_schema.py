@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.docs import schema_markdown
-from warehouse.schema import SCHEMA_VERSION, migrate
+from warehouse.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from warehouse.sql import run
 
 DESIGN_COLUMNS = {
@@ -127,7 +127,8 @@ def test_migrate_twice_is_a_no_op():
     con = duckdb.connect()
     assert migrate(con) == SCHEMA_VERSION
     assert migrate(con) == SCHEMA_VERSION
-    assert run(con, "SELECT count(*) FROM schema_migrations")[0][0] == SCHEMA_VERSION
+    # one row per migration (versions may skip numbers while branches merge)
+    assert run(con, "SELECT count(*) FROM schema_migrations")[0][0] == len(MIGRATIONS)
 
 
 def test_docs_schema_md_is_current():
