@@ -23,9 +23,10 @@ HEAD = {
     "nl": ("sporter", "signaal", "ernst", "sinds", "waarom"),
 }
 TITLE = {
-    "en": "herstel nightly digest: {n} open warnings or watches, {s} athletes without new data",
-    "nl": "herstel nachtelijk overzicht: {n} open waarschuwingen of aandachtspunten, "
-    "{s} sporters zonder nieuwe gegevens",
+    "en": "herstel nightly digest · open warnings and watches: {n} · "
+    "athletes without new data: {s}",
+    "nl": "herstel nachtelijk overzicht · open waarschuwingen en aandachtspunten: {n} · "
+    "sporters zonder nieuwe gegevens: {s}",
 }
 NO_DATA = {"en": "no data for {n} nights", "nl": "{n} nachten geen gegevens"}
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -224,6 +226,9 @@ def nightly(
     _print_nights(db, summary.athletes)
     new = summary.new_flags.height if summary.new_flags is not None else 0
     console.print(f"{new} new flags.")
+    for receiver, items, error in summary.alerts:
+        state = f"failed (retried next run): {error}" if error else "sent"
+        console.print(f"Alert to {receiver} ({items} items): {state}", markup=False)
     console.print(digest(db, lang=lang, report_url=summary.report), markup=False)
 
 
@@ -234,6 +239,12 @@ def report(
     athlete: Annotated[str | None, typer.Option(help="Only this athlete's page")] = None,
     since: SinceOption = None,
     lang: LangOption = "en",
+    serve_http: Annotated[
+        bool, typer.Option("--serve", help="Then serve it on http://127.0.0.1 until Ctrl-C")
+    ] = False,
+    port: Annotated[
+        int | None, typer.Option(help="Port for --serve (default $HERSTEL_REPORT_PORT or 4280)")
+    ] = None,
 ) -> None:
     """Write the static HTML report (team overview + a page per athlete); works offline."""
     _check_lang(lang)
@@ -244,6 +255,14 @@ def report(
     except ValueError as exc:  # unknown athlete or language: a usage error
         raise typer.BadParameter(str(exc)) from None
     console.print(f"Report: {index}")
+    if serve_http:
+        from flows.serve import serve_folder, wait_for_signal
+
+        httpd, url = serve_folder(out, port)
+        page = url.removesuffix("index.html") + index.relative_to(out).as_posix()
+        console.print(f"Serving it on {page}  (Ctrl-C stops)")
+        wait_for_signal()
+        httpd.shutdown()
 
 
 @app.command()
@@ -349,17 +368,125 @@ def demo(
 
 @app.command()
 def serve(
-    cron: Annotated[str, typer.Option(help="When the nightly flow runs")] = "0 4 * * *",
+    cron: Annotated[str, typer.Option(help="When the nightly flow runs (cron, in --tz)")] = (
+        "0 4 * * *"
+    ),
+    tz: Annotated[
+        str, typer.Option(help="IANA time zone of the schedule, e.g. Europe/Amsterdam")
+    ] = "UTC",
     db: DbOption = None,
     report_dir: Annotated[
-        Path | None, typer.Option("--report", help="Each run also writes the report here")
+        Path | None,
+        typer.Option("--report", help="Each run also writes the report here, served over http"),
     ] = None,
+    lang: LangOption = "en",
 ) -> None:
-    """Run the nightly flow on a schedule as a Prefect deployment (starts a local server)."""
-    prefect_env.configure()
+    """Run the nightly flow on a schedule as a Prefect deployment (on the local server)."""
+    _check_zone(tz)
+    _check_lang(lang)
+    prefect_env.configure(use_server=False)
     from flows.serve import serve_nightly
 
-    serve_nightly(cron, db, str(report_dir.resolve()) if report_dir else None)
+    with _server_errors():
+        serve_nightly(cron, db, str(report_dir.resolve()) if report_dir else None, tz, lang)
+
+
+@contextmanager
+def _server_errors() -> Iterator[None]:
+    from flows.server import ServerError
+
+    try:
+        yield
+    except ServerError as exc:
+        console.print(f"[red]herstel:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+server_app = typer.Typer(
+    help="The local Prefect server flow commands share (started on first need).",
+    no_args_is_help=True,
+)
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("start")
+def server_start() -> None:
+    """Start the local server in the background (if it is not running) and say where."""
+    from flows import server
+
+    with _server_errors():
+        running = server.start(say=console.print)
+    console.print(f"Prefect server running: {running.url} (pid {running.pid})")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the local server."""
+    from flows import server
+
+    stopped = server.stop()
+    console.print(f"Stopped the Prefect server (pid {stopped.pid})." if stopped else "Not running.")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Say whether the local server runs, and where (exit 3 when it does not)."""
+    from flows import server
+
+    running = server.status()
+    if running is None:
+        console.print("Not running (flow commands start it; or: herstel server start).")
+        raise typer.Exit(3)
+    console.print(f"Prefect server running: {running.url} (pid {running.pid})")
+
+
+alerts_app = typer.Typer(
+    help="Alert receivers (apprise URLs in the config file; see docs/nightly-run.md).",
+    no_args_is_help=True,
+)
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("list")
+def alerts_list() -> None:
+    """The config file and its receivers, passwords masked."""
+    from alerts.config import ConfigError, config_path, load_config
+    from alerts.deliver import receiver_id
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console.print(
+        f"Config: {config_path()}  (language {config.lang}, "
+        f"no data after {config.stale_after_nights} nights)"
+    )
+    if not config.urls:
+        console.print("No receivers: add [alerts] urls = [...] to the config file.")
+    for url in config.urls:
+        console.print(f"- {receiver_id(url)[0]}", markup=False)
+
+
+@alerts_app.command("test")
+def alerts_test() -> None:
+    """Send a test message to every receiver; exit 1 if any fails."""
+    from alerts.config import ConfigError, load_config
+    from alerts.deliver import send_test
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not config.urls:
+        raise typer.BadParameter("no receivers configured (herstel alerts list)")
+    result = send_test(config)
+    for d in result.deliveries:
+        console.print(
+            f"{'ok    ' if d.ok else 'FAILED'} {d.receiver}" + (f": {d.error}" if d.error else ""),
+            markup=False,
+        )
+    if result.failed:
+        raise typer.Exit(1)
 
 
 @app.command()

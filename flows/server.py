@@ -136,7 +136,7 @@ def _port_free(number: int) -> bool:
 @contextlib.contextmanager
 def _lock():
     """Two commands starting at once must not start two servers."""
-    home().mkdir(parents=True, exist_ok=True)
+    home().mkdir(mode=0o700, parents=True, exist_ok=True)  # Prefect's database goes here too
     fd = os.open(home() / "herstel-server.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -278,7 +278,7 @@ ALERT_DELIVERIES = Table(
         ("run_at", "TIMESTAMPTZ NOT NULL", "Start of the nightly run that sent it, UTC"),
         ("attempted_at", "TIMESTAMPTZ NOT NULL", "When the receiver was tried, UTC"),
         ("receiver", "VARCHAR NOT NULL", "The receiver's URL with secrets masked (apprise)"),
-        ("receiver_key", "VARCHAR NOT NULL", "sha256 prefix of the full URL: tells receivers apart"),
+        ("receiver_key", "VARCHAR NOT NULL", "sha256 prefix of the full URL, to tell them apart"),
         ("kind", "VARCHAR NOT NULL", "episode (a warning started or worsened) or no_data"),
         _ATHLETE,
         ("rule_id", "VARCHAR", "The episode's rule; null for no_data"),
