@@ -32,5 +32,6 @@ def prefect_server():
     """One temporary Prefect server for all flow tests (FIELD-NOTES: ~6 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    # its default 30 s start-up limit is too short when the shared 2-core machine is busy
+    with prefect_test_harness(server_startup_timeout=120):
         yield
