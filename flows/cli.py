@@ -217,6 +217,8 @@ def nightly(
 ) -> None:
     """Compute metrics and flags for new data; end with a digest of warnings for the coach."""
     _check_lang(lang)
+    if not rebuild and since is None and report_dir is None and _idle_nightly(db, lang):
+        return
     prefect_env.configure(verbose)
     from flows.nightly import nightly as nightly_flow
     from report import digest
@@ -230,6 +232,22 @@ def nightly(
         state = f"failed (retried next run): {error}" if error else "sent"
         console.print(f"Alert to {receiver} ({items} items): {state}", markup=False)
     console.print(digest(db, lang=lang, report_url=summary.report), markup=False)
+
+
+def _idle_nightly(db: str | None, lang: str) -> bool:
+    """Nothing loaded since the last run: alerts and the digest, without Prefect (fast)."""
+    from flows.idle import alert_only, nothing_new
+
+    if not nothing_new(db):
+        return False
+    from report import digest
+
+    console.print("Nothing new since the last nightly run: nothing to recompute.")
+    for receiver, items, error in alert_only(db):
+        state = f"failed (retried next run): {error}" if error else "sent"
+        console.print(f"Alert to {receiver} ({items} items): {state}", markup=False)
+    console.print(digest(db, lang=lang), markup=False)
+    return True
 
 
 @app.command()
