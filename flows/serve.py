@@ -44,20 +44,32 @@ def serve_folder(folder: Path, port: int | None = None) -> tuple[ThreadingHTTPSe
     return httpd, f"http://{server.HOST}:{httpd.server_address[1]}/index.html"
 
 
-def wait_for_signal() -> int:
-    """Block until SIGINT or SIGTERM; returns the signal number."""
-    got = threading.Event()
-    received: list[int] = []
+class StopSignal:
+    """SIGINT/SIGTERM handling from the start: before serving, a signal ends the process at
+    once (nothing to clean up: the local server is long-lived); once serving, it wakes
+    `wait`, so serve can stop the runner first."""
 
-    def handler(signum, _frame) -> None:
-        received.append(signum)
-        got.set()
+    def __init__(self) -> None:
+        self.serving = False
+        self._got = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._handle)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, handler)
-    while not got.wait(1.0):
-        pass
-    return received[0]
+    def _handle(self, signum, _frame) -> None:
+        if not self.serving:
+            sys.stdout.flush()
+            os._exit(0)
+        self._got.set()
+
+    def wait(self) -> None:
+        self.serving = True
+        while not self._got.wait(1.0):
+            pass
+
+
+def wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM."""
+    StopSignal().wait()
 
 
 def serve_nightly(
@@ -69,6 +81,7 @@ def serve_nightly(
     say: Callable[[str], None] = print,
 ) -> None:
     """Serve the nightly deployment until SIGINT/SIGTERM."""
+    stop = StopSignal()
     if not os.environ.get("PREFECT_API_URL"):
         running = server.start(say=say)
         os.environ["PREFECT_API_URL"] = running.api_url
@@ -98,7 +111,7 @@ def serve_nightly(
     thread.start()
     say(f"Serving {DEPLOYMENT}: cron '{cron}' in {tz}. Prefect UI: {ui}/deployments")
     say(f"Run it now: prefect deployment run {DEPLOYMENT}/{DEPLOYMENT}  (Ctrl-C stops serving)")
-    wait_for_signal()
+    stop.wait()
     say("Stopping ...")
     # whatever hangs later (a flow run that does not cancel, Prefect's exit handlers), the
     # process ends: os._exit after twice the grace
