@@ -2,7 +2,7 @@
 
     # ~/.config/herstel/config.toml (or the file $HERSTEL_CONFIG names); owner-only
     [alerts]
-    urls = ["mailto://user:pass@smtp.club.nl?to=coach@club.nl", "ntfy://ntfy.sh/club-x"]
+    urls = ["mailtos://herstel:pass@club.nl?smtp=smtp.club.nl&to=coach@club.nl", "ntfy://ntfy.sh/x"]
     lang = "nl"                 # en or nl
     stale_after_nights = 3      # "no data for N nights" from this many on
 
