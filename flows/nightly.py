@@ -308,7 +308,7 @@ def nightly(
     if report_dir:
         summary.report = publish_report(db, report_dir, lang, report_url)
     config = _alert_config()
-    publish_digest(db, started_at, config.lang, config.stale_after_nights, report_url)
+    publish_digest(db, started_at, lang, config.stale_after_nights, report_url)
     summary.alerts = alert_receivers(db, config, started_at, report_url)
     logger.info("nightly: %d athletes recomputed (%s)", len(summary.athletes), summary.mode)
     return summary

@@ -37,7 +37,9 @@ def test_nightly_publishes_digest_links_http_report_and_alerts(
         config.chmod(0o600)
         monkeypatch.setenv("HERSTEL_CONFIG", str(config))
         url = "http://127.0.0.1:4280/index.html"
-        state = nightly(db, report_dir=str(tmp_path / "report"), report_url=url, return_state=True)
+        state = nightly(
+            db, report_dir=str(tmp_path / "report"), lang="nl", report_url=url, return_state=True
+        )
         summary = state.result()
     index = tmp_path / "report" / "index.html"
     assert summary.report == str(index) and index.is_file()
