@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.study import _measure, _start, write_section  # noqa: E402
-from flows.serve import start_local_server  # noqa: E402
+from flows import server  # noqa: E402
 
 WORK = REPO / "bench" / "_work"
 HERSTEL = [sys.executable, "-m", "flows.cli"]
@@ -152,17 +152,16 @@ def main() -> None:
     ap.add_argument("--separate", action="store_true", help="ingest and nightly as two processes")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(WORK / "prefect-home")}
-    server, api_url = start_local_server(env=env)
-    env["PREFECT_API_URL"] = api_url
+    os.environ["PREFECT_HOME"] = str(WORK / "prefect-home")
+    env = dict(os.environ)
+    env["PREFECT_API_URL"] = server.start().api_url  # herstel's own local server
     try:
         rows = []
         for n in (args.small, args.athletes):
             rows.append(run_full_and_increment(n, args.days, env, args.separate))
             print(rows[-1], flush=True)  # each size as soon as it is measured
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     text = markdown(rows, "python " + " ".join(["bench/scale.py", *sys.argv[1:]]), args.separate)
     print(text)
     if args.write:

@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from flows import prefect_env
+from flows.cli_admin import alerts_app, server_app, server_errors
 from parsers.paths import athlete_id_problem, clean_text
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(server_app, name="server")
+app.add_typer(alerts_app, name="alerts")
 console = Console()
 
 DbOption = Annotated[
@@ -273,7 +276,10 @@ def nightly(
 ) -> None:
     """Compute metrics and flags for new data; end with a digest of warnings for the coach."""
     _check_lang(lang)
-    _checked_ruleset(rules_file)  # a typo in the rule file fails before any work
+    ruleset = _checked_ruleset(rules_file)  # a typo in the rule file fails before any work
+    idle_ok = not rebuild and since is None and report_dir is None
+    if idle_ok and _idle_nightly(db, lang, ruleset.version):
+        return
     prefect_env.configure(verbose)
     from flows.nightly import nightly as nightly_flow
     from report import digest
@@ -286,7 +292,26 @@ def nightly(
     _print_athlete_problems(db)
     new = summary.new_flags.height if summary.new_flags is not None else 0
     console.print(f"{new} new flags.")
+    for receiver, items, error in summary.alerts:
+        state = f"failed (retried next run): {error}" if error else "sent"
+        console.print(f"Alert to {receiver} ({items} items): {state}", markup=False)
     console.print(digest(db, lang=lang, report_url=summary.report), markup=False)
+
+
+def _idle_nightly(db: str | None, lang: str, ruleset_version: str) -> bool:
+    """Nothing loaded since the last run: alerts and the digest, without Prefect (fast)."""
+    from flows.idle import alert_only, nothing_new
+
+    if not nothing_new(db, ruleset_version):
+        return False
+    from report import digest
+
+    console.print("Nothing new since the last nightly run: nothing to recompute.")
+    for receiver, items, error in alert_only(db):
+        state = f"failed (retried next run): {error}" if error else "sent"
+        console.print(f"Alert to {receiver} ({items} items): {state}", markup=False)
+    console.print(digest(db, lang=lang), markup=False)
+    return True
 
 
 @app.command()
@@ -296,6 +321,12 @@ def report(
     athlete: Annotated[str | None, typer.Option(help="Only this athlete's page")] = None,
     since: SinceOption = None,
     lang: LangOption = "en",
+    serve_http: Annotated[
+        bool, typer.Option("--serve", help="Then serve it on http://127.0.0.1 until Ctrl-C")
+    ] = False,
+    port: Annotated[
+        int | None, typer.Option(help="Port for --serve (default $HERSTEL_REPORT_PORT or 4280)")
+    ] = None,
 ) -> None:
     """Write the static HTML report (team overview + a page per athlete); works offline."""
     _check_lang(lang)
@@ -306,6 +337,14 @@ def report(
     except ValueError as exc:  # unknown athlete or language: a usage error
         raise typer.BadParameter(str(exc)) from None
     console.print(f"Report: {index}")
+    if serve_http:
+        from flows.serve import serve_folder, wait_for_signal
+
+        httpd, url = serve_folder(out, port)
+        page = url.removesuffix("index.html") + index.relative_to(out).as_posix()
+        console.print(f"Serving it on {page}  (Ctrl-C stops)")
+        wait_for_signal()
+        httpd.shutdown()
 
 
 @app.command()
@@ -487,17 +526,27 @@ def demo(
 
 @app.command()
 def serve(
-    cron: Annotated[str, typer.Option(help="When the nightly flow runs")] = "0 4 * * *",
+    cron: Annotated[str, typer.Option(help="When the nightly flow runs (cron, in --tz)")] = (
+        "0 4 * * *"
+    ),
+    tz: Annotated[
+        str, typer.Option(help="IANA time zone of the schedule, e.g. Europe/Amsterdam")
+    ] = "UTC",
     db: DbOption = None,
     report_dir: Annotated[
-        Path | None, typer.Option("--report", help="Each run also writes the report here")
+        Path | None,
+        typer.Option("--report", help="Each run also writes the report here, served over http"),
     ] = None,
+    lang: LangOption = "en",
 ) -> None:
-    """Run the nightly flow on a schedule as a Prefect deployment (starts a local server)."""
-    prefect_env.configure()
+    """Run the nightly flow on a schedule as a Prefect deployment (on the local server)."""
+    _check_zone(tz)
+    _check_lang(lang)
+    prefect_env.configure(use_server=False)
     from flows.serve import serve_nightly
 
-    serve_nightly(cron, db, str(report_dir.resolve()) if report_dir else None)
+    with server_errors():
+        serve_nightly(cron, db, str(report_dir.resolve()) if report_dir else None, tz, lang)
 
 
 @app.command()

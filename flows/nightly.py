@@ -20,10 +20,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
+from alerts import AlertConfig, load_config, send_alerts
+from alerts.artifact import digest_markdown, digest_rows
+from alerts.config import ConfigError
 from metrics.recompute import RAW_DAYS_AFTER, RAW_TABLES, recompute
-from report import write_report
 from rules.catalogue import RuleSet
 from rules.episodes import episodes
 from rules.evaluability import evaluability
@@ -77,6 +79,8 @@ class NightlySummary:
     #: athletes not computed, and why: a configuration problem (athlete_problems), or the
     #: computation failed on them alone (computed in full on the next run)
     skipped: dict[str, str] = field(default_factory=dict)
+    #: (receiver with secrets masked, items, error or None) per receiver messaged
+    alerts: list[tuple[str, int, str | None]] = field(default_factory=list)
 
 
 def windows_for(spans: pl.DataFrame, since: date | None) -> pl.DataFrame:
@@ -310,17 +314,57 @@ def _run_chunk(
 
 
 @task(name="write-report")
-def publish_report(db: str | None, report_dir: str, lang: str) -> str:
-    """Write the HTML report and link it from the flow run (counts only: no health values
-    go into Prefect's database)."""
+def publish_report(db: str | None, report_dir: str, lang: str, report_url: str | None) -> str:
+    """Write the HTML report; link it from the flow run when it is served over http (a
+    browser will not open a file:// link from the Prefect UI)."""
+    from report import write_report  # altair: only runs that write a report pay for it
+
     index = write_report(db, Path(report_dir), lang=lang)
-    create_link_artifact(
-        key="herstel-report",
-        link=index.resolve().as_uri(),
-        link_text="Team recovery report",
-        description="The static herstel report written by this nightly run.",
-    )
+    if report_url:
+        create_link_artifact(
+            key="herstel-report",
+            link=report_url,
+            link_text="Team recovery report",
+            description="The herstel report written by this nightly run.",
+        )
     return str(index)
+
+
+@task(name="publish-digest")
+def publish_digest(
+    db: str | None, now: datetime, lang: str, stale_after_nights: int, report_url: str | None
+) -> int:
+    """The digest as a markdown and a table artifact (ids, rules, dates: no health values)."""
+    with writer(db) as con:
+        rows = digest_rows(con, now, lang, stale_after_nights)
+    create_markdown_artifact(
+        key="herstel-digest",
+        markdown=digest_markdown(rows, lang, report_url),
+        description="Open warnings and watches, and athletes without new data",
+    )
+    if rows:
+        create_table_artifact(key="herstel-digest-table", table=rows)
+    return len(rows)
+
+
+@task(name="send-alerts")
+def alert_receivers(
+    db: str | None, config: AlertConfig, run_at: datetime, report_url: str | None
+) -> list[tuple[str, int, str | None]]:
+    """One message per configured receiver; a receiver that fails is logged and retried by
+    the next run, and never fails this one."""
+    result = send_alerts(db, config, run_at, report_url=report_url)
+    for d in result.failed:
+        get_run_logger().warning("alert to %s failed, retried next run: %s", d.receiver, d.error)
+    return [(d.receiver, d.items, d.error) for d in result.deliveries]
+
+
+def _alert_config() -> AlertConfig:
+    try:
+        return load_config()
+    except ConfigError as exc:  # a broken config must not cost the night's results
+        get_run_logger().warning("alerts not sent: %s", exc)
+        return AlertConfig()
 
 
 @flow(name="herstel-nightly")
@@ -331,11 +375,13 @@ def nightly(
     report_dir: str | None = None,
     lang: str = "en",
     rules: str | None = None,
+    report_url: str | None = None,
 ) -> NightlySummary:
     """Recompute metrics and flags for what changed since the last run (all with `rebuild`,
-    or when the rule file in force changed); with `report_dir`, also write the report there
-    and link it as a Prefect artifact. `rules`: a user's rule file (else $HERSTEL_RULES, else
-    the packaged one), checked before anything is read."""
+    or when the rule file in force changed); publish the digest as an artifact and alert the
+    configured receivers; with `report_dir`, also write the report there (linked from the run
+    when `report_url` serves it). `rules`: a user's rule file (else $HERSTEL_RULES, else the
+    packaged one), checked before anything is read."""
     os.umask(0o077)  # health data: the warehouse WAL and report pages are owner-only
     logger = get_run_logger()
     ruleset = configured_ruleset(rules)
@@ -357,7 +403,10 @@ def nightly(
     after = pl.concat(flags) if flags else before.clear()
     summary.new_flags = _new_flags(before, after)
     if report_dir:
-        summary.report = publish_report(db, report_dir, lang)
+        summary.report = publish_report(db, report_dir, lang, report_url)
+    config = _alert_config()
+    publish_digest(db, started_at, lang, config.stale_after_nights, report_url)
+    summary.alerts = alert_receivers(db, config, started_at, report_url)
     logger.info(
         "nightly: %d athletes recomputed (%s), %d skipped",
         len(summary.athletes),

@@ -1,14 +1,18 @@
 """Prefect settings herstel applies before Prefect is imported.
 
-Without PREFECT_API_URL, each CLI run starts Prefect's temporary local server (~6 s here). We keep
-what it costs down: no telemetry (it also logs an error offline) and quiet Prefect logs unless the
-user asks for them. Users who set these variables themselves keep their values.
+Flow commands use herstel's long-lived local server (flows/server.py: started on first need,
+reused after), unless PREFECT_API_URL points elsewhere or HERSTEL_SERVER=temporary asks for
+Prefect's per-command temporary server. No telemetry (it also logs an error offline) and quiet
+Prefect logs unless the user asks for them. Users who set these variables keep their values.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import sys
+
+from flows import server
 
 DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -20,7 +24,8 @@ DEFAULTS = {
 }
 
 
-def configure(verbose: bool = False) -> None:
+def configure(verbose: bool = False, use_server: bool = True) -> None:
+    """Settings for a flow command; with `use_server`, point it at the local server."""
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
     if verbose:
@@ -28,3 +33,5 @@ def configure(verbose: bool = False) -> None:
     # The temporary server may log "Error flushing ... events" at interpreter exit; it is noise
     # for a CLI user whose flow runs already completed.
     logging.getLogger("prefect.events.clients").setLevel(logging.CRITICAL)
+    if use_server:
+        server.use(say=lambda line: print(line, file=sys.stderr, flush=True))

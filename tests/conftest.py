@@ -13,6 +13,10 @@ REPO = Path(__file__).resolve().parents[1]
 #: Real files from public projects, described in MANIFEST.tsv; never copied into the repo.
 CORPUS = REPO.parent / "shared" / "corpus"
 
+# flow tests use the session's temporary server (below), never a long-lived one on port 4200
+os.environ.setdefault("HERSTEL_SERVER", "temporary")
+# never the developer's own alert receivers (~/.config/herstel/config.toml): tests set theirs
+os.environ.setdefault("HERSTEL_CONFIG", str(REPO / ".pytest_cache" / "no-herstel-config.toml"))
 prefect_env.configure()
 os.environ.setdefault("PREFECT_HOME", str(REPO / ".pytest_cache" / "prefect-home"))
 Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 
 from warehouse.sql import run
-from warehouse.views import migration_10
+from warehouse.views import migration_units_and_comments
 
 
 @dataclass(frozen=True)
@@ -290,7 +290,7 @@ ATHLETE_PROBLEMS = Table(
     ),
     ("athlete_id", "source"),
 )
-#: Migration 7 (issue 13): episodes of persisting flags, and which rule could be evaluated.
+#: Migration 6: episodes of persisting flags, and which rule could be evaluated.
 FLAG_EPISODES = Table(
     "flag_episodes",
     "One row per episode: daily_flags of one athlete and rule that persist (at most the rule "
@@ -361,7 +361,33 @@ RULE_EVALUABILITY = Table(
         ),
     ),
 )
-LATER_TABLES = (ATHLETE_TIME_ZONES, ATHLETE_PROBLEMS, FLAG_EPISODES, RULE_EVALUABILITY)
+ALERT_DELIVERIES = Table(
+    "alert_deliveries",
+    "One row per alert item per receiver per attempt (docs/nightly-run.md): what was sent "
+    "where, and what failed and is retried by the next nightly run.",
+    (
+        ("run_at", "TIMESTAMPTZ NOT NULL", "Start of the nightly run that sent it, UTC"),
+        ("attempted_at", "TIMESTAMPTZ NOT NULL", "When the receiver was tried, UTC"),
+        ("receiver", "VARCHAR NOT NULL", "The receiver's URL with secrets masked (apprise)"),
+        ("receiver_key", "VARCHAR NOT NULL", "sha256 prefix of the full URL, to tell them apart"),
+        ("kind", "VARCHAR NOT NULL", "episode (a warning started or worsened) or no_data"),
+        _ATHLETE,
+        ("rule_id", "VARCHAR", "The episode's rule; null for no_data"),
+        ("start_day", "DATE", "First day of the episode; null for no_data"),
+        (
+            "alert_day",
+            "DATE",
+            "The episode's last_alert_day, or for no_data the athlete's last local day with data",
+        ),
+        ("reason", "VARCHAR NOT NULL", "started | worsened | no_data"),
+        ("status", "VARCHAR NOT NULL", "sent | failed (retried by the next run)"),
+        ("error", "VARCHAR", "Why the receiver refused or could not be reached (failed only)"),
+    ),
+)
+
+LATER_TABLES = (
+    ATHLETE_TIME_ZONES, ATHLETE_PROBLEMS, FLAG_EPISODES, RULE_EVALUABILITY, ALERT_DELIVERIES
+)
 
 TABLE_BY_NAME = {t.name: t for t in (*TABLES, *LATER_TABLES)}
 
@@ -507,7 +533,7 @@ def _migration_4(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _migration_5(con: duckdb.DuckDBPyConnection) -> None:
+def _migration_parser_version(con: duckdb.DuckDBPyConnection) -> None:
     """The parser version per file (files quarantined by another one are read again), and
     athletes whose configuration was refused (the nightly run skips them)."""
     run(con, "ALTER TABLE files ADD COLUMN parser_version VARCHAR")
@@ -519,6 +545,8 @@ def _migration_5(con: duckdb.DuckDBPyConnection) -> None:
     run(con, _create_table_sql(ATHLETE_PROBLEMS))
     for sql, _ in _comment_sql(ATHLETE_PROBLEMS):
         run(con, sql)
+
+
 V_DATA_SUFFICIENCY = (
     "One row per athlete: nights with each marker, coverage and the last night with data; "
     "nights_without_data counts from the newest night of any athlete (0 = up to date).",
@@ -571,7 +599,7 @@ def _migration_episodes(con: duckdb.DuckDBPyConnection) -> None:
     run(con, f"COMMENT ON VIEW v_data_sufficiency IS '{comment}'")
 
 
-#: Columns added by migration 8: (table, column, SQL type, comment).
+#: Columns added by migration 7: (table, column, SQL type, comment).
 LOAD_COLUMNS = (
     ("activities", "counts_for_load", "BOOLEAN",
      "False when this recording is a second recording of a session that another row "
@@ -618,18 +646,26 @@ def _migration_load(con: duckdb.DuckDBPyConnection) -> None:
     run(con, "UPDATE athletes SET updated_at = now()")
 
 
+def _migration_alerts(con: duckdb.DuckDBPyConnection) -> None:
+    """What the nightly alerts sent to each receiver, so a receiver that was down is retried."""
+    run(con, _create_table_sql(ALERT_DELIVERIES))
+    for sql, _ in _comment_sql(ALERT_DELIVERIES):
+        run(con, sql)
+
+
 #: Ordered migrations: (version, description, function). Append only.
 MIGRATIONS = (
     (1, "initial schema (docs/schema.md)", _migration_1),
     (2, "analyst views v_nightly, v_flags_today, v_athlete_summary", _migration_2),
     (3, "files.first_ts/last_ts and nightly_runs, for incremental nightly runs", _migration_3),
     (4, "athlete_time_zones (travel) and athletes.updated_at", _migration_4),
-    (5, "files.parser_version and athlete_problems", _migration_5),
-    (7, "flag_episodes, rule_evaluability, v_data_sufficiency (issue 13)", _migration_episodes),
-    (8, "duplicate recordings (activities.counts_for_load, duplicate_of) and the PMC "
+    (5, "files.parser_version and athlete_problems", _migration_parser_version),
+    (6, "flag_episodes, rule_evaluability, v_data_sufficiency", _migration_episodes),
+    (7, "duplicate recordings (activities.counts_for_load, duplicate_of) and the PMC "
         "(daily_metrics.ctl, atl, tsb, ramp_rate)", _migration_load),
-    (10, "daily_flags.unit, nightly_runs.ruleset_version, comments on every view column",
-     migration_10),
+    (8, "alert_deliveries: what the nightly alerts sent to each receiver", _migration_alerts),
+    (9, "daily_flags.unit, nightly_runs.ruleset_version, comments on every view column",
+     migration_units_and_comments),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

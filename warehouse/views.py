@@ -184,7 +184,7 @@ _TABLE_COMMENTS = {
 }
 
 
-def migration_10(con: duckdb.DuckDBPyConnection) -> None:
+def migration_units_and_comments(con: duckdb.DuckDBPyConnection) -> None:
     """Units per flag, the ruleset of each run, and a comment on every view column."""
     run(con, "ALTER TABLE daily_flags ADD COLUMN unit VARCHAR")
     run(con, "ALTER TABLE nightly_runs ADD COLUMN ruleset_version VARCHAR")

@@ -1,5 +1,6 @@
-"""Migration 10 on a warehouse made before it: units and ruleset columns appear (null until the
-next nightly run), every view column gets its comment, and the next run sees a changed ruleset."""
+"""The units-and-comments migration on a warehouse made before it: units and ruleset columns
+appear (null until the next nightly run), every view column gets its comment, and the next run
+sees a changed ruleset."""
 
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ from warehouse.sql import run
 
 
 @pytest.fixture
-def old_warehouse(monkeypatch) -> duckdb.DuckDBPyConnection:
+def old_warehouse() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    with monkeypatch.context() as m:
-        m.setattr(schema, "MIGRATIONS", tuple(x for x in schema.MIGRATIONS if x[0] < 10))
-        schema.migrate(con)
+    units = next(v for v, _, f in schema.MIGRATIONS if f.__name__ == "migration_units_and_comments")
+    schema.migrate(con, upto=units - 1)
     at = datetime(2026, 11, 1, 4, tzinfo=UTC)
     run(con, "INSERT INTO nightly_runs VALUES (?, ?, 3, 'incremental')", [at, at])
     run(con, "INSERT INTO daily_flags VALUES ('anna', DATE '2026-11-01', 'hrv_low', 'warning', "
@@ -41,7 +41,7 @@ def test_upgrade_keeps_rows_and_documents_every_column(old_warehouse):
     assert run(con, "SELECT unit FROM v_flags_today") == []  # no nightly_metrics yet
 
 
-def test_a_run_before_migration_10_counts_as_another_ruleset(old_warehouse):
+def test_a_run_before_the_units_migration_counts_as_another_ruleset(old_warehouse):
     """Its flags have no unit: the first run after the upgrade recomputes every athlete."""
     schema.migrate(old_warehouse)
     assert _ruleset_changed(old_warehouse, "2026.11.2") is True
