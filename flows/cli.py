@@ -84,7 +84,7 @@ def _root(
 
 def _usage_error(message: str) -> NoReturn:
     """A usage error: one line on stderr, exit 2, before any work is done."""
-    err_console.print(f"[red]Error:[/] {message}", markup=True, highlight=False)
+    err_console.print(f"[red]Error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -112,7 +112,7 @@ def _plain_errors(verbose: bool = False):
     except WarehouseBusy as exc:
         if verbose:
             raise
-        err_console.print(f"[red]Error:[/] {exc}", highlight=False)
+        err_console.print(f"[red]Error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -303,9 +303,10 @@ def _ingest_files(paths: list[Path], athlete: str | None) -> list[Path]:
         for root in paths:
             mine = [f for f in found if f.path == root or root in f.path.parents]
             if mine and all(f.athlete_id is None for f in mine):
+                where = "is a file" if root.is_file() else "holds no athlete folders"
                 _usage_error(
-                    f"{root} holds no athlete folders: give --athlete ID for its files, or "
-                    "put them in one sub-folder per athlete (see herstel ingest --help)"
+                    f"{root} {where}: say whose with --athlete ID, or put the files in one "
+                    "sub-folder per athlete (see herstel ingest --help)"
                 )
     return [f.path for f in found]
 
@@ -313,10 +314,10 @@ def _ingest_files(paths: list[Path], athlete: str | None) -> list[Path]:
 def _probe_writer(db: str | None, read_only: bool = False) -> int:
     """Open the warehouse once before any flow starts, so a file held by another process is
     one line here rather than a failed Prefect run; returns the number of earlier nightly runs."""
-    from warehouse import db as warehouse_db
+    from warehouse.db import connect
     from warehouse.sql import run
 
-    con = warehouse_db.connect(db, read_only=read_only, wait_s=warehouse_db.LOCK_WAIT_S)
+    con = connect(db, read_only=read_only)
     try:
         return run(con, "SELECT count(*) FROM nightly_runs")[0][0]
     finally:
@@ -363,7 +364,9 @@ def nightly(
             db, since_day, rebuild, str(report_dir) if report_dir else None, lang.value
         )
     mode = "rebuild" if rebuild else ("first run" if runs_before == 0 else "new data only")
-    console.print(_computed_line(summary.rows, len(summary.athletes), mode), highlight=False)
+    console.print(
+        _computed_line(summary.rows, len(summary.athletes), mode), highlight=False, soft_wrap=True
+    )
     _print_nights(db, summary.athletes)
     new = summary.new_flags.height if summary.new_flags is not None else 0
     console.print(f"{new} new flags.")
@@ -549,20 +552,21 @@ def demo(
 
     for stale in (db, Path(f"{db}.wal")):
         stale.unlink(missing_ok=True)
-    console.print(f"Ingesting the sample study {STUDY_DIR} into {db} ...", highlight=False)
+    console.print(f"Sample study {STUDY_DIR} -> {db}", highlight=False, soft_wrap=True)
     with progress.step("starting Prefect, then parsing and loading the sample study"):
         outcomes = ingest_flow([str(STUDY_DIR)], str(db))
-    console.print(_outcomes_line(outcomes), highlight=False)
+    console.print(_outcomes_line(outcomes), highlight=False, soft_wrap=True)
     with progress.step("computing nightly metrics and flags"):
         summary = nightly_flow(str(db))
     console.print(_computed_line(summary.rows, len(summary.athletes), "first run"), highlight=False)
-    _print_athlete_summaries(str(db), summary.new_flags)
+    first = _print_athlete_summaries(str(db), summary.new_flags)
     console.print(
         "\nWhere to look next:\n"
-        f"  herstel flags --db {db} --athlete ID     each flag with its message\n"
-        f"  herstel report --db {db} --out herstel-demo-report   charts for the coach\n"
-        f"  duckdb -readonly {db}     the tables (docs/analyst.md)",
+        f"  herstel flags --db {db} --athlete {first}\n"
+        f"  herstel report --db {db} --out herstel-demo-report\n"
+        f"  duckdb -readonly {db}   (the tables: docs/analyst.md)",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -586,8 +590,9 @@ def _outcomes_line(outcomes: list) -> str:
     return line
 
 
-def _print_athlete_summaries(db: str, flags) -> None:
-    """One line per athlete: nights, last night, flags by severity and the latest warning."""
+def _print_athlete_summaries(db: str, flags) -> str | None:
+    """One line per athlete: nights, last night, flags by severity and the latest warning;
+    returns the first athlete (for the example commands)."""
     from warehouse.db import connect
     from warehouse.sql import run
 
@@ -613,7 +618,8 @@ def _print_athlete_summaries(db: str, flags) -> None:
         if warnings.height:
             latest = warnings.row(-1, named=True)
             line += f" · latest warning {latest['rule_id']} on {latest['day']}"
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)
+    return athletes[0] if athletes else None
 
 
 @app.command()
