@@ -17,9 +17,15 @@ from rules.catalogue import SEVERITY_ORDER, RuleSet, load_ruleset
 from warehouse.db import connect
 from warehouse.sql import frame
 
-#: Which chart a rule's flags are drawn on, by rule id prefix; anything else goes on the
-#: training-load chart (day rules) and, like every flag, on the flag timeline.
+#: Which chart a rule's flags are drawn on, by rule id prefix: a flag is drawn on a chart
+#: only when that chart plots the rule's own quantity.
 CHART_OF_PREFIX = (("rhr_", "rhr"), ("hrv_", "hrv"), ("sleep_", "sleep"))
+#: Training rules drawn on the daily training-load chart (on the day's TRIMP). Every other
+#: rule (cortisol, ferritin, sitting hours, self-reports, multi_signal, a club's own rules)
+#: has no chart of its quantity and is drawn only on the flag timeline, like every flag.
+LOAD_RULES = ("no_rest_day", "heavy_weeks_streak", "strength_up_unstable_sleep")
+#: The chart name of flags drawn only on the flag timeline.
+TIMELINE = "timeline"
 #: The nightly column each marker chart plots, to place a flag marker on the value drawn.
 MARKER_COLUMN = {"rhr": "resting_hr", "hrv": "hrv_ms", "sleep": "sleep_hours"}
 #: Nights shown as sparklines on the team page.
@@ -184,11 +190,11 @@ def load(
 
 
 def chart_of(rule_id: str) -> str:
-    """The marker chart a rule's flags belong on ('load' for day rules and the rest)."""
+    """The marker chart a rule's flags belong on; TIMELINE when no chart plots its quantity."""
     for prefix, chart in CHART_OF_PREFIX:
         if rule_id.startswith(prefix):
             return chart
-    return "load"
+    return "load" if rule_id in LOAD_RULES else TIMELINE
 
 
 def with_bands(nightly: pl.DataFrame, guides: Guides) -> pl.DataFrame:

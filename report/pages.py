@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from report.data import (
+    TIMELINE,
     Guides,
     ReportData,
     complete_nights,
@@ -40,6 +41,8 @@ from report.text import (
 )
 from rules.catalogue import SEVERITY_ORDER, Level, Rule, RuleSet
 
+#: The nightly chart row column each marker chart draws (a chart without any is empty).
+NIGHT_CHART_COLUMN = {"rhr": "rhr", "hrv": "hrv", "sleep": "sleep"}
 #: Weeks up to which the weekly chart writes each week's total on its bar.
 WEEK_LABELS_MAX = 20
 #: Flag lists longer than this start folded.
@@ -248,10 +251,18 @@ def _label_episode(episode: list[dict[str, Any]]) -> None:
 
 
 def _flag_label(row: dict[str, Any], lang: str) -> str | None:
-    """The number written above a flag marker: the value the chart draws at that point."""
+    """The number written above a flag marker: the value the chart draws at that point.
+
+    On the load chart only `no_rest_day` has a number (its training days in a row, the
+    rest-day ticks' quantity); the other training rules' values are weekly sums the daily
+    bars do not draw, so their marker carries no number (the tooltip has the message)."""
+    if row["chart"] == TIMELINE:
+        return None
     if row["chart"] == "load":
         value = row["value"]
-        return ui(lang)["load_days"].format(n=fmt_num(value, 0, lang)) if value else None
+        if row["rule_id"] != "no_rest_day" or not value:
+            return None
+        return ui(lang)["load_days"].format(n=fmt_num(value, 0, lang))
     decimals = 1 if row["chart"] == "sleep" else 0
     return fmt_num(row["y"], decimals, lang) if row["y"] is not None else None
 
@@ -494,7 +505,7 @@ def athlete_context(a: Athlete, data: ReportData, lang: str) -> dict[str, Any]:
             end=fmt_date(end, lang, weekday=False),
             nights=nights_with_data,
         ),
-        charts=chart_sections(words, guides, ctx["markers"], daily.height > 0),
+        charts=chart_sections(words, guides, ctx["markers"], _charts_with_data(nightly, daily)),
         rules=rule_sections(flags, data.ruleset, lang),
         params={
             "x_start": _ms(start),
@@ -522,10 +533,20 @@ def _headroom(top: float | None) -> float:
     return round((top or 0) * 1.15 + 1, 0)
 
 
+def _charts_with_data(nightly: pl.DataFrame, daily: pl.DataFrame) -> dict[str, bool]:
+    """Which charts have anything to draw in the period (the rest say so in one line)."""
+    has = {key: nightly[col].is_not_null().any() for key, col in NIGHT_CHART_COLUMN.items()}
+    return has | {"load": daily.height > 0, "week": daily.height > 0}
+
+
 def chart_sections(
-    words: dict[str, str], guides: Guides, explain: dict[str, tuple[str, ...]], load: bool
+    words: dict[str, str],
+    guides: Guides,
+    explain: dict[str, tuple[str, ...]],
+    has_data: dict[str, bool],
 ) -> list[dict[str, Any]]:
-    """The chart cards of an athlete page, each with its legend and explanation."""
+    """The chart cards of an athlete page, each with its legend and explanation; a chart
+    without data in the period is one line saying so instead of an empty frame."""
     n = guides.numbers()
     legends = {
         "rhr": zip(
@@ -551,17 +572,18 @@ def chart_sections(
             strict=True,
         ),
     }
-    keys = ["rhr", "hrv", "sleep"] + (["load", "week"] if load else [])
     sections = []
-    for key in keys:
+    for key in ("rhr", "hrv", "sleep", "load", "week"):
         rings = [(f"ring-{s}", words[f"sev_{s}"]) for s in ("warning", "watch", "info")]
+        empty = not has_data.get(key, False)
         sections.append(
             {
                 "key": key,
                 "spec": key,
                 "title": words[f"chart_{key}"],
-                "legend": [*legends[key], *rings] if key in legends else [],
-                "explain": explain.get(key, ()),
+                "legend": [*legends[key], *rings] if key in legends and not empty else [],
+                "explain": () if empty else explain.get(key, ()),
+                "empty": words[f"empty_{key}"] if empty else "",
             }
         )
     return sections

@@ -64,6 +64,11 @@ UI: dict[str, dict[str, str]] = {
         "chart_hrv": "Heart-rate variability (HRV) during sleep",
         "chart_sleep": "Sleep duration",
         "chart_load": "Training load per day",
+        "empty_rhr": "No resting heart rate measured in this period.",
+        "empty_hrv": "No heart-rate variability measured in this period.",
+        "empty_sleep": "No sleep measured in this period.",
+        "empty_load": "No training or rest days recorded in this period.",
+        "empty_week": "No training weeks recorded in this period.",
         "chart_week": "Training load per week",
         "chart_flags": "Every flag in this period",
         "legend_rhr": "resting HR|your 28-night average|normal range (−{below} % … +{above} %)"
@@ -167,6 +172,11 @@ UI: dict[str, dict[str, str]] = {
         "chart_hrv": "Hartslagvariabiliteit (HRV) tijdens de slaap",
         "chart_sleep": "Slaapduur",
         "chart_load": "Trainingsbelasting per dag",
+        "empty_rhr": "Geen rusthartslag gemeten in deze periode.",
+        "empty_hrv": "Geen hartslagvariabiliteit gemeten in deze periode.",
+        "empty_sleep": "Geen slaap gemeten in deze periode.",
+        "empty_load": "Geen trainings- of rustdagen vastgelegd in deze periode.",
+        "empty_week": "Geen trainingsweken vastgelegd in deze periode.",
         "chart_week": "Trainingsbelasting per week",
         "chart_flags": "Alle signalen in deze periode",
         "legend_rhr": "rusthartslag|je gemiddelde van 28 nachten|normaal bereik (−{below} % … "

@@ -209,7 +209,8 @@ def test_held_warehouse_with_verbose_keeps_the_traceback(held_warehouse):
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory, prefect_server):
+def demo_run(tmp_path_factory):
+    """As a user runs it: the CLI starts Prefect's temporary server itself."""
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     return db, runner.invoke(app, ["demo", "--db", str(db)])
 
