@@ -396,6 +396,10 @@ def report(
     athlete: Annotated[str | None, typer.Option(help="Only this athlete's page")] = None,
     since: SinceOption = None,
     lang: LangOption = Lang.en,
+    stale_nights: Annotated[
+        int,
+        typer.Option(min=1, help="Nights without data after which an athlete shows 'no data'"),
+    ] = 3,
     verbose: bool = False,
 ) -> None:
     """Write the static HTML report (team overview + a page per athlete); works offline."""
@@ -405,7 +409,14 @@ def report(
 
     try:
         with _plain_errors(verbose):
-            index = write_report(db, out, athlete=athlete, since=since_day, lang=lang.value)
+            index = write_report(
+                db,
+                out,
+                athlete=athlete,
+                since=since_day,
+                lang=lang.value,
+                stale_nights=stale_nights,
+            )
     except ValueError as exc:  # unknown athlete: a usage error
         _usage_error(str(exc))
     console.print(f"Report: {index}")

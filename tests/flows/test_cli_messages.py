@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -250,3 +251,11 @@ def test_nightly_with_nothing_new_says_so(demo_run):
     assert lines[0] == "Nothing new to compute."
     assert "incremental" not in result.output
     assert "{" not in result.output  # no raw dicts
+
+
+def test_report_stale_nights_default_is_the_reports():
+    from report.data import STALE_NIGHTS
+
+    result = runner.invoke(app, ["report", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert re.search(rf"--stale-nights\s.*\[default: {STALE_NIGHTS}\]", result.output)
