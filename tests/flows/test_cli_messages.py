@@ -256,6 +256,6 @@ def test_nightly_with_nothing_new_says_so(demo_run):
 def test_report_stale_nights_default_is_the_reports():
     from report.data import STALE_NIGHTS
 
-    result = runner.invoke(app, ["report", "--help"], terminal_width=200)
+    result = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert re.search(rf"--stale-nights\s.*\[default: {STALE_NIGHTS}\]", result.output)
