@@ -675,8 +675,10 @@ def forget(
 def main() -> None:
     try:
         app()
-    except Exception as exc:  # exit 1: a run failure, said plainly
-        console.print(f"[red]herstel failed:[/] {exc}")
+    except Exception as exc:  # exit 1: a run failure, said plainly (traceback with --verbose)
+        if "--verbose" in sys.argv:
+            err_console.print_exception()
+        err_console.print(f"[red]herstel failed:[/] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from exc
 
 

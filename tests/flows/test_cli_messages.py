@@ -259,3 +259,24 @@ def test_report_stale_nights_default_is_the_reports():
     result = runner.invoke(app, ["report", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert re.search(rf"--stale-nights\s.*\[default: {STALE_NIGHTS}\]", result.output)
+
+
+def test_first_nightly_run_and_a_rebuild_say_so(tmp_path):
+    """`ingest --nightly` on one athlete's folder: the first run is called that, in counts."""
+    import shutil
+
+    study = tmp_path / "study"
+    shutil.copytree(STUDY_DIR / "chiyo", study / "chiyo")
+    db = tmp_path / "club.duckdb"
+    result = runner.invoke(app, ["ingest", str(study), "--db", str(db), "--nightly"])
+    assert result.exit_code == 0, result.output
+    nights = sum(1 for n in csv.DictReader(EXPECTED_NIGHTS.open()) if n["athlete_id"] == "chiyo")
+    flags = sum(1 for f in csv.DictReader(EXPECTED_FLAGS.open()) if f["athlete_id"] == "chiyo")
+    line = next(x for x in _lines(result.output) if "computed for" in x)
+    assert re.fullmatch(
+        rf"{nights} nights, \d+ days and {flags} flags computed for 1 athlete \(first run\)\.", line
+    ), line
+    assert "incremental" not in result.output and "{" not in result.output
+    again = runner.invoke(app, ["nightly", "--db", str(db), "--rebuild"])
+    assert again.exit_code == 0, again.output
+    assert _lines(again.output)[0].endswith("computed for 1 athlete (rebuild).")
