@@ -271,7 +271,7 @@ def ingest(
     _check_zone(tz)
     found = _ingest_files(paths, athlete)  # usage errors before any parsing or server start
     with _plain_errors(verbose):
-        _probe_writer(db)
+        _probe_warehouse(db)
     prefect_env.configure(verbose)
     from flows import progress
     from flows.ingest import ingest as ingest_flow
@@ -311,15 +311,22 @@ def _ingest_files(paths: list[Path], athlete: str | None) -> list[Path]:
     return [f.path for f in found]
 
 
-def _probe_writer(db: str | None, read_only: bool = False) -> int:
-    """Open the warehouse once before any flow starts, so a file held by another process is
-    one line here rather than a failed Prefect run; returns the number of earlier nightly runs."""
-    from warehouse.db import connect
+def _probe_warehouse(db: str | None) -> int:
+    """Open an existing warehouse once, read-only, before any flow starts: a file held by a
+    writer is then one line here rather than a failed Prefect run (readers do not block it).
+    Returns the number of earlier nightly runs (0 for a new warehouse)."""
+    import duckdb
+
+    from warehouse.db import connect, db_path
     from warehouse.sql import run
 
-    con = connect(db, read_only=read_only)
+    if not db_path(db).is_file():
+        return 0
+    con = connect(db, read_only=True)
     try:
         return run(con, "SELECT count(*) FROM nightly_runs")[0][0]
+    except duckdb.CatalogException:  # a warehouse from before nightly_runs: never computed
+        return 0
     finally:
         con.close()
 
@@ -353,7 +360,7 @@ def nightly(
     since_day = _date(since)
     db = _existing_db(db)
     with _plain_errors(verbose):
-        runs_before = _probe_writer(db)
+        runs_before = _probe_warehouse(db)
     prefect_env.configure(verbose)
     from flows import progress
     from flows.nightly import nightly as nightly_flow
