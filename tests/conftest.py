@@ -30,7 +30,5 @@ def prefect_server():
     """One temporary Prefect server for all flow tests (FIELD-NOTES: ~6 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    # None: the start-up limit from prefect_env (120 s); the harness's own 30 s is too short
-    # when the machine is loaded
-    with prefect_test_harness(server_startup_timeout=None):
+    with prefect_test_harness():
         yield
