@@ -679,14 +679,37 @@ def forget(
     )
 
 
+def _click_errors() -> tuple[type[Exception], type[Exception], type[BaseException]]:
+    """Click's exception classes as typer raises them (recent typer vendors click)."""
+    click_exception = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    module = sys.modules[click_exception.__module__]
+    no_args = getattr(module, "NoArgsIsHelpError", None) or type("NeverRaised", (Exception,), {})
+    return click_exception, no_args, getattr(module, "Abort", typer.Abort)
+
+
 def main() -> None:
+    click_exception, no_args_is_help, abort = _click_errors()
     try:
-        app()
+        code = app(standalone_mode=False)
+    except no_args_is_help as exc:  # plain `herstel`: the help
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except click_exception as exc:  # typer's usage errors too: one line, not a box
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+        err_console.print(
+            f"[red]Error:[/] {exc.format_message()}{where}", highlight=False, soft_wrap=True
+        )
+        raise SystemExit(exc.exit_code) from None
+    except abort:
+        err_console.print("Aborted.")
+        raise SystemExit(1) from None
     except Exception as exc:  # exit 1: a run failure, said plainly (traceback with --verbose)
         if "--verbose" in sys.argv:
             err_console.print_exception()
         err_console.print(f"[red]herstel failed:[/] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from exc
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -280,3 +280,29 @@ def test_first_nightly_run_and_a_rebuild_say_so(tmp_path):
     again = runner.invoke(app, ["nightly", "--db", str(db), "--rebuild"])
     assert again.exit_code == 0, again.output
     assert _lines(again.output)[0].endswith("computed for 1 athlete (rebuild).")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["flags", "--lang", "de"],
+            "Error: Invalid value for '--lang': Value error, 'de' is not one of 'en', 'nl'. "
+            "(see herstel flags --help)",
+        ),
+        (
+            ["flags", "--since", "yesterday"],
+            "Error: Invalid value: 'yesterday' is not a date like 2026-11-25 "
+            "(see herstel flags --help)",
+        ),
+    ],
+)
+def test_the_installed_command_says_a_usage_error_in_one_line(args, line):
+    """Through `main()` as the console script runs it: one line on stderr, no box."""
+    script = "import sys; from flows.cli import main; sys.argv[0] = 'herstel'; main()"
+    out = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr.splitlines() == [line]
