@@ -27,8 +27,9 @@ def corpus() -> Path:
 
 @pytest.fixture(scope="session")
 def prefect_server():
-    """One temporary Prefect server for all flow tests (FIELD-NOTES: ~6 s to start)."""
+    """One temporary Prefect server for all flow tests (about 6 s to start on an idle machine;
+    well over the harness's default 30 s on a busy 2-core one, hence the longer wait)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness():
+    with prefect_test_harness(server_startup_timeout=180):
         yield
