@@ -1,5 +1,8 @@
-"""A progress bar for long ingests, fed by a hook the CLI sets (flow parameters must stay
-serialisable, so the hook is not one)."""
+"""What herstel is waiting for, on stderr: a status line for each step (starting Prefect,
+computing) and a progress bar for long ingests, fed by a hook the CLI sets (flow parameters
+must stay serialisable, so the hook is not one).
+
+Both show only on a terminal: a cron job's log stays quiet when things work."""
 
 from __future__ import annotations
 
@@ -10,6 +13,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 _hook: Callable[[list], None] | None = None
+_stderr = Console(stderr=True)
+
+
+@contextmanager
+def step(text: str, console: Console | None = None) -> Iterator[None]:
+    """A spinner line saying what herstel waits for ("starting Prefect, then computing"),
+    replaced by the command's own output when the step ends."""
+    console = console or _stderr
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(f"{text} ...", spinner="dots"):
+        yield
 
 
 def report(outcomes: list) -> None:
@@ -26,7 +42,7 @@ def bar(n_files: int, total_bytes: int, enabled: bool = True) -> Iterator[None]:
         yield
         return
     columns = (
-        TextColumn("[bold]ingest"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("files · {task.fields[mb]} · {task.fields[rate]}"),
@@ -34,7 +50,10 @@ def bar(n_files: int, total_bytes: int, enabled: bool = True) -> Iterator[None]:
     )
     total_mb = total_bytes / 1e6
     with Progress(*columns, console=Console(stderr=True)) as progress:
-        task = progress.add_task("ingest", total=n_files, mb=f"0/{total_mb:.1f} MB", rate="")
+        # the first batch arrives once Prefect has started and the parsers have run
+        task = progress.add_task(
+            "starting Prefect, parsing", total=n_files, mb=f"0/{total_mb:.1f} MB", rate=""
+        )
         done_bytes = 0
 
         def advance(outcomes: list) -> None:
@@ -43,6 +62,7 @@ def bar(n_files: int, total_bytes: int, enabled: bool = True) -> Iterator[None]:
             elapsed = progress.tasks[0].elapsed or 1e-9
             progress.update(
                 task,
+                description="parsing and loading",
                 advance=len({o.path.split(".zip/")[0] for o in outcomes}),
                 mb=f"{min(done_bytes, total_bytes) / 1e6:.1f}/{total_mb:.1f} MB",
                 rate=f"{done_bytes / 1e6 / elapsed:.1f} MB/s",

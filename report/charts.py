@@ -34,6 +34,16 @@ SEVERITY = alt.Scale(domain=["warning", "watch", "info"], range=[WARN, WATCH, IN
 X_PARAMS = ("x_start", "x_end")
 #: Axis dates as '18 Oct' / '18 okt' (the month names come from the page's locale).
 DAY_FORMAT = "%-d %b"
+#: Periods longer than this (in days) label the axis by month and year ('Oct 2026').
+LONG_PERIOD_DAYS = 180
+#: Axis labels that show years when the period needs them: month and year for a long period,
+#: day, month and year for a short one that crosses New Year, else day and month. Reads the
+#: page's x_start/x_end, so one template serves a 10-week club page and a 12-year study.
+AXIS_LABEL = (
+    f"(x_end - x_start) > {LONG_PERIOD_DAYS * 86_400_000} ? utcFormat(datum.value, '%b %Y') : "
+    "utcyear(x_start) != utcyear(x_end - 1) ? utcFormat(datum.value, '%-d %b %Y') : "
+    f"utcFormat(datum.value, '{DAY_FORMAT}')"
+)
 
 CONFIG: dict[str, Any] = {
     "font": FONT,
@@ -73,8 +83,12 @@ def _x(field: str = "night", centred: bool = True) -> alt.X:
         timeUnit="utcyearmonthdate",
         bandPosition=0.5 if centred else alt.Undefined,
         scale=alt.Scale(type="utc", domain=[alt.ExprRef("x_start"), alt.ExprRef("x_end")]),
-        axis=alt.Axis(title=None, labelOverlap=True, format=DAY_FORMAT),
+        axis=_date_axis(),
     )
+
+
+def _date_axis() -> alt.Axis:
+    return alt.Axis(title=None, labelOverlap=True, format=DAY_FORMAT, labelExpr=AXIS_LABEL)
 
 
 def _y(field: str, title: str, zero: bool = False) -> alt.Y:
@@ -392,7 +406,7 @@ def week_chart(words: dict[str, str]) -> dict[str, Any]:
     x = alt.X(
         "week:T",
         scale=alt.Scale(type="utc", domain=[alt.ExprRef("x_start"), alt.ExprRef("x_end")]),
-        axis=alt.Axis(title=None, labelOverlap=True, format=DAY_FORMAT),
+        axis=_date_axis(),
     )
     bars = base.mark_bar(color=LOAD["endurance"], stroke="white", strokeWidth=2, clip=True).encode(
         x=x,

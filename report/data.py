@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
@@ -17,13 +18,22 @@ from rules.catalogue import SEVERITY_ORDER, RuleSet, load_configured
 from warehouse.db import connect
 from warehouse.sql import frame
 
-#: Which chart a rule's flags are drawn on, by rule id prefix; anything else goes on the
-#: training-load chart (day rules) and, like every flag, on the flag timeline.
+#: Which chart a rule's flags are drawn on, by rule id prefix: a flag is drawn on a chart
+#: only when that chart plots the rule's own quantity.
 CHART_OF_PREFIX = (("rhr_", "rhr"), ("hrv_", "hrv"), ("sleep_", "sleep"))
+#: Training rules drawn on the daily training-load chart (on the day's TRIMP). Every other
+#: rule (cortisol, ferritin, sitting hours, self-reports, multi_signal, a club's own rules)
+#: has no chart of its quantity and is drawn only on the flag timeline, like every flag.
+LOAD_RULES = ("no_rest_day", "heavy_weeks_streak", "strength_up_unstable_sleep")
+#: The chart name of flags drawn only on the flag timeline.
+TIMELINE = "timeline"
 #: The nightly column each marker chart plots, to place a flag marker on the value drawn.
 MARKER_COLUMN = {"rhr": "resting_hr", "hrv": "hrv_ms", "sleep": "sleep_hours"}
 #: Nights shown as sparklines on the team page.
 SPARK_NIGHTS = 7
+#: After this many nights without any data (no night, no day record) an athlete shows
+#: "no data for N nights" instead of a status: a watch that stopped syncing is not "OK".
+STALE_NIGHTS = 3
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,7 @@ class ReportData:
     guides: Guides
     since: date | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    stale_nights: int = STALE_NIGHTS
 
     def athletes(self) -> list[str]:
         return self.summary["athlete_id"].to_list()
@@ -129,6 +140,8 @@ def load(
     athlete: str | None = None,
     since: date | None = None,
     ruleset: RuleSet | None = None,
+    now: datetime | None = None,
+    stale_nights: int = STALE_NIGHTS,
 ) -> ReportData:
     """Read the views the report needs on one short read-only connection.
 
@@ -177,6 +190,8 @@ def load(
         ruleset=ruleset,
         guides=guides_from_ruleset(ruleset),
         since=since,
+        generated_at=now or datetime.now(UTC),
+        stale_nights=stale_nights,
     )
 
 
@@ -185,11 +200,11 @@ def load(
 
 
 def chart_of(rule_id: str) -> str:
-    """The marker chart a rule's flags belong on ('load' for day rules and the rest)."""
+    """The marker chart a rule's flags belong on; TIMELINE when no chart plots its quantity."""
     for prefix, chart in CHART_OF_PREFIX:
         if rule_id.startswith(prefix):
             return chart
-    return "load"
+    return "load" if rule_id in LOAD_RULES else TIMELINE
 
 
 def with_bands(nightly: pl.DataFrame, guides: Guides) -> pl.DataFrame:
@@ -267,6 +282,30 @@ def flag_markers(flags: pl.DataFrame, nightly: pl.DataFrame, daily: pl.DataFrame
         .sort("athlete_id", "day", "rank")
         .drop("rank")
     )
+
+
+def last_data(nightly: pl.DataFrame, daily: pl.DataFrame) -> dict[str, date]:
+    """Each athlete's last day with any data: the latest night or day record."""
+    days = pl.concat(
+        [
+            nightly.select("athlete_id", pl.col("night").alias("day")),
+            daily.select("athlete_id", "day"),
+        ]
+    )
+    last = days.group_by("athlete_id").agg(pl.col("day").max())
+    return dict(last.iter_rows())
+
+
+def nights_without_data(last_day: date | None, now: datetime, time_zone: str | None) -> int | None:
+    """Nights since `last_day` up to this morning in the athlete's zone: 0 when last night is
+    there, 1 when it is missing, ...; None for an athlete without any data."""
+    if last_day is None:
+        return None
+    try:
+        zone = ZoneInfo(time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return max(0, (now.astimezone(zone).date() - last_day).days)
 
 
 def weekly_load(daily: pl.DataFrame) -> pl.DataFrame:

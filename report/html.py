@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import jinja2
 import vl_convert
 
 from report.charts import chart_specs
-from report.data import load
+from report.data import STALE_NIGHTS, load
 from report.pages import athlete_context, page_json, split, team_context
 from report.text import check_lang, ui
 from warehouse.db import db_path
@@ -49,17 +49,21 @@ def write_report(
     athlete: str | None = None,
     since: date | None = None,
     lang: str = "en",
+    stale_nights: int = STALE_NIGHTS,
+    now: datetime | None = None,
 ) -> Path:
     """Write the report of the warehouse `db` into the folder `out`; returns index.html.
 
     `athlete` limits it to one athlete (index and page), `since` starts the charts and flag
     lists at that day (the morning status and sparklines always show the latest nights),
-    `lang` is en or nl. Reads the warehouse only; raises ValueError for an unknown athlete
-    or language and FileNotFoundError when there is no warehouse.
+    `lang` is en or nl. After `stale_nights` nights without data an athlete shows "no data
+    for N nights" (counted to `now`, default the current time). Reads the warehouse only;
+    raises ValueError for an unknown athlete or language and FileNotFoundError when there is
+    no warehouse.
     """
     check_lang(lang)
     out = Path(out)
-    data = load(db, athlete, since)
+    data = load(db, athlete, since, now=now, stale_nights=stale_nights)
     out.joinpath("athletes").mkdir(parents=True, exist_ok=True)
     write_assets(out, chart_specs(data.guides, lang), lang)
     env = _environment()

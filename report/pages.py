@@ -18,16 +18,22 @@ from typing import Any
 import polars as pl
 
 from report.data import (
+    TIMELINE,
     Guides,
     ReportData,
     complete_nights,
     flag_markers,
+    last_data,
     last_nights,
+    nights_without_data,
     sleep_category,
     weekly_load,
     with_bands,
     worst_flag,
 )
+from report.freshness import STATUS_RANK, age_text, latest_text, missing_text
+from report.freshness import status as freshness_status
+from report.freshness import status_text as freshness_text
 from report.text import (
     RULE_NL,
     fmt_date,
@@ -40,6 +46,8 @@ from report.text import (
 )
 from rules.catalogue import SEVERITY_ORDER, Level, Rule, RuleSet
 
+#: The nightly chart row column each marker chart draws (a chart without any is empty).
+NIGHT_CHART_COLUMN = {"rhr": "rhr", "hrv": "hrv", "sleep": "sleep"}
 #: Weeks up to which the weekly chart writes each week's total on its bar.
 WEEK_LABELS_MAX = 20
 #: Flag lists longer than this start folded.
@@ -57,6 +65,8 @@ class Athlete:
     daily: pl.DataFrame
     flags: pl.DataFrame
     today: pl.DataFrame
+    #: nights since the last data, to this morning in the athlete's zone; None: no data
+    nights_without: int | None = None
 
 
 def slugs(athlete_ids: list[str]) -> dict[str, str]:
@@ -85,6 +95,7 @@ def split(data: ReportData) -> list[Athlete]:
         parts(f) for f in (data.nightly, data.daily, data.flags, data.today)
     )
     names = slugs(data.athletes())
+    last = last_data(data.nightly, data.daily)
     return [
         Athlete(
             athlete_id=row["athlete_id"],
@@ -94,6 +105,9 @@ def split(data: ReportData) -> list[Athlete]:
             daily=daily.get(row["athlete_id"], data.daily.clear()),
             flags=flags.get(row["athlete_id"], data.flags.clear()),
             today=today.get(row["athlete_id"], data.today.clear()),
+            nights_without=nights_without_data(
+                last.get(row["athlete_id"]), data.generated_at, row.get("time_zone")
+            ),
         )
         for row in data.summary.iter_rows(named=True)
     ]
@@ -248,10 +262,18 @@ def _label_episode(episode: list[dict[str, Any]]) -> None:
 
 
 def _flag_label(row: dict[str, Any], lang: str) -> str | None:
-    """The number written above a flag marker: the value the chart draws at that point."""
+    """The number written above a flag marker: the value the chart draws at that point.
+
+    On the load chart only `no_rest_day` has a number (its training days in a row, the
+    rest-day ticks' quantity); the other training rules' values are weekly sums the daily
+    bars do not draw, so their marker carries no number (the tooltip has the message)."""
+    if row["chart"] == TIMELINE:
+        return None
     if row["chart"] == "load":
         value = row["value"]
-        return ui(lang)["load_days"].format(n=fmt_num(value, 0, lang)) if value else None
+        if row["rule_id"] != "no_rest_day" or not value:
+            return None
+        return ui(lang)["load_days"].format(n=fmt_num(value, 0, lang))
     decimals = 1 if row["chart"] == "sleep" else 0
     return fmt_num(row["y"], decimals, lang) if row["y"] is not None else None
 
@@ -448,8 +470,9 @@ def flag_items(today: pl.DataFrame, lang: str) -> list[dict[str, str]]:
     ]
 
 
-def status_of(summary: dict[str, Any]) -> str:
-    return summary.get("status") or "none"
+def status_of(a: Athlete, data: ReportData) -> str:
+    """This morning's status, or 'stale' / 'none' when the data stopped or never came."""
+    return freshness_status(a.summary, a.nights_without, data.stale_nights)
 
 
 # ---------------------------------------------------------------------------------------
@@ -461,19 +484,19 @@ def athlete_context(a: Athlete, data: ReportData, lang: str) -> dict[str, Any]:
     words = ui(lang)
     guides = data.guides
     span = period(a, data.since)
-    status = status_of(a.summary)
+    status = status_of(a, data)
+    fresh = a.nights_without in (None, 0)
     ctx: dict[str, Any] = {
         "title": words["athlete_title"].format(athlete=a.athlete_id),
         "status": status,
-        "status_text": words[f"status_{status}"],
+        "status_text": freshness_text(status, a.nights_without, lang),
+        "today_title": words["today_title"] if fresh else words["latest_title"],
         "tz": words["tz"].format(tz=a.summary.get("time_zone") or "UTC"),
         "files": words["files"].format(
             loaded=a.summary.get("files_loaded") or 0,
             quarantined=a.summary.get("files_quarantined") or 0,
         ),
-        "last_night": fmt_date(a.summary["last_night"], lang)
-        if a.summary.get("last_night")
-        else "–",
+        "last_night": _last_night_text(a, lang),
         "today_flags": flag_items(a.today, lang),
         "figures": figures(a, guides, lang),
         "markers": markers(lang, **guides.numbers()),
@@ -495,7 +518,7 @@ def athlete_context(a: Athlete, data: ReportData, lang: str) -> dict[str, Any]:
             end=fmt_date(end, lang, weekday=False),
             nights=nights_with_data,
         ),
-        charts=chart_sections(words, guides, ctx["markers"], daily.height > 0),
+        charts=chart_sections(words, guides, ctx["markers"], _charts_with_data(nightly, daily)),
         rules=rule_sections(flags, data.ruleset, lang),
         params={
             "x_start": _ms(start),
@@ -518,15 +541,36 @@ def athlete_context(a: Athlete, data: ReportData, lang: str) -> dict[str, Any]:
     return ctx
 
 
+def _last_night_text(a: Athlete, lang: str) -> str:
+    """'Mon 9 Nov 2026', with how long ago when it is not last night's."""
+    last = a.summary.get("last_night")
+    if not last:
+        return "–"
+    text = fmt_date(last, lang)
+    if a.nights_without:
+        text += f" — {age_text(a.nights_without, lang)}"
+    return text
+
+
 def _headroom(top: float | None) -> float:
     """The weekly chart's top: room above the highest bar for its number."""
     return round((top or 0) * 1.15 + 1, 0)
 
 
+def _charts_with_data(nightly: pl.DataFrame, daily: pl.DataFrame) -> dict[str, bool]:
+    """Which charts have anything to draw in the period (the rest say so in one line)."""
+    has = {key: nightly[col].is_not_null().any() for key, col in NIGHT_CHART_COLUMN.items()}
+    return has | {"load": daily.height > 0, "week": daily.height > 0}
+
+
 def chart_sections(
-    words: dict[str, str], guides: Guides, explain: dict[str, tuple[str, ...]], load: bool
+    words: dict[str, str],
+    guides: Guides,
+    explain: dict[str, tuple[str, ...]],
+    has_data: dict[str, bool],
 ) -> list[dict[str, Any]]:
-    """The chart cards of an athlete page, each with its legend and explanation."""
+    """The chart cards of an athlete page, each with its legend and explanation; a chart
+    without data in the period is one line saying so instead of an empty frame."""
     n = guides.numbers()
     legends = {
         "rhr": zip(
@@ -552,17 +596,18 @@ def chart_sections(
             strict=True,
         ),
     }
-    keys = ["rhr", "hrv", "sleep"] + (["load", "week"] if load else [])
     sections = []
-    for key in keys:
+    for key in ("rhr", "hrv", "sleep", "load", "week"):
         rings = [(f"ring-{s}", words[f"sev_{s}"]) for s in ("warning", "watch", "info")]
+        empty = not has_data.get(key, False)
         sections.append(
             {
                 "key": key,
                 "spec": key,
                 "title": words[f"chart_{key}"],
-                "legend": [*legends[key], *rings] if key in legends else [],
-                "explain": explain.get(key, ()),
+                "legend": [*legends[key], *rings] if key in legends and not empty else [],
+                "explain": () if empty else explain.get(key, ()),
+                "empty": words[f"empty_{key}"] if empty else "",
             }
         )
     return sections
@@ -628,11 +673,10 @@ def team_context(athletes: list[Athlete], data: ReportData, lang: str) -> dict[s
     }
     worst = worst_flag(data.flags)
     rows, groups = [], {}
-    counts = {"warning": 0, "watch": 0, "ok": 0}
-    for a in sorted(athletes, key=lambda a: (-_status_rank(status_of(a.summary)), a.athlete_id)):
-        status = status_of(a.summary)
-        if status in counts:
-            counts[status] += 1
+    counts = dict.fromkeys(STATUS_RANK, 0)
+    for a in sorted(athletes, key=lambda a: (-STATUS_RANK[status_of(a, data)], a.athlete_id)):
+        status = status_of(a, data)
+        counts[status] += 1
         mine = night_parts.get(a.athlete_id)
         sparks = (
             spark_rows(mine, worst.filter(pl.col("athlete_id") == a.athlete_id), guides, lang)
@@ -651,7 +695,8 @@ def team_context(athletes: list[Athlete], data: ReportData, lang: str) -> dict[s
                 "athlete": a.athlete_id,
                 "slug": a.slug,
                 "status": status,
-                "status_text": words[f"status_{status}"],
+                "status_text": freshness_text(status, a.nights_without, lang),
+                "nights_without": a.nights_without,
                 "last_night": fmt_date(a.summary["last_night"], lang)
                 if a.summary.get("last_night")
                 else "",
@@ -665,7 +710,8 @@ def team_context(athletes: list[Athlete], data: ReportData, lang: str) -> dict[s
         "title": words["team_title"],
         "rows": rows,
         "counts": counts,
-        "today_text": words["latest"].format(day=fmt_date(latest, lang)) if latest else "",
+        "today_text": latest_text(latest, data.generated_at, lang),
+        "missing_text": missing_text(rows, lang),
         "markers": markers(lang, **guides.numbers()),
         "chart_titles": {k: words[f"chart_{k}"] for k in ("rhr", "hrv", "sleep")},
         "params": {},
@@ -682,10 +728,6 @@ def recent_flags(warnings: int | None, watches: int | None, lang: str) -> str:
         if n
     ]
     return words["in_7d"].format(what=", ".join(parts)) if parts else ""
-
-
-def _status_rank(status: str) -> int:
-    return {"warning": 2, "watch": 1, "ok": 0}.get(status, -1)
 
 
 def _last_value(a: Athlete, key: str, lang: str) -> dict[str, str]:

@@ -62,9 +62,13 @@ def _open(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnecti
 
 
 def connect(
-    db: str | os.PathLike[str] | None = None, read_only: bool = False, wait_s: float = LOCK_WAIT_S
+    db: str | os.PathLike[str] | None = None,
+    read_only: bool = False,
+    wait_s: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (and create, owner-readable only) the warehouse; a writer gets the newest schema."""
+    """Open (and create, owner-readable only) the warehouse; a writer gets the newest schema.
+    `wait_s` defaults to LOCK_WAIT_S as it is when called (tests shorten it)."""
+    wait_s = LOCK_WAIT_S if wait_s is None else wait_s
     path = db_path(db)
     if read_only:
         if not path.exists():

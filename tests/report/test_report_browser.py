@@ -169,3 +169,22 @@ def test_dutch_report_explains_in_dutch(reports, browser):
     assert "Herstel van het team" in index.locator("h1").inner_text()
     assert errors == []
     index.close()
+
+
+def test_lab_values_and_multi_signal_only_on_the_flag_timeline(reports, browser):
+    """Cortisol (anna) and multi_signal (bram) once sat on the load chart as '676 d', '2 d'."""
+    for athlete, day, rule_id in (
+        ("anna", date(2026, 10, 22), "cortisol_change"),
+        ("anna", date(2026, 10, 22), "ferritin_low"),
+        ("bram", date(2026, 10, 18), "multi_signal"),
+    ):
+        page, errors = open_page(browser, reports["en"].parent / "athletes" / f"{athlete}.html")
+        load = page.evaluate(MARK_ITEMS, ["chart-load", "flags_load_marks"])
+        assert {i["rule_id"] for i in load} <= {"no_rest_day", "heavy_weeks_streak",
+                                                "strength_up_unstable_sleep"}  # fmt: skip
+        labels = page.evaluate(MARK_ITEMS, ["chart-load", "labels_load_a_marks"])
+        assert all(i["rule_id"] == "no_rest_day" for i in labels), labels
+        timeline = page.evaluate(MARK_ITEMS, ["chart-flags", "flags_all_marks"])
+        assert (_ms(day), rule_id) in {(i["day"], i["rule_id"]) for i in timeline}
+        assert errors == []
+        page.close()

@@ -104,7 +104,8 @@ def test_rules_map_to_their_chart():
     assert chart_of("hrv_below_baseline") == "hrv"
     assert chart_of("sleep_short_streak") == "sleep"
     assert chart_of("no_rest_day") == "load"
-    assert chart_of("ferritin_low") == "load"
+    # no chart plots these quantities: the flag timeline only, never the load chart
+    assert chart_of("ferritin_low") == "timeline"
 
 
 def flags(*rows) -> pl.DataFrame:
