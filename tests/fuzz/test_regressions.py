@@ -17,6 +17,9 @@ from parsers.archive import iter_members
 from parsers.base import ParseError
 from parsers.inputs import parse_input
 
+#: part of the real-input / hostile set: `pytest -m hostile` (docs/reliability.md)
+pytestmark = pytest.mark.hostile
+
 #: file name -> reason, for reproducers whose bug lives in code this suite may not fix yet
 #: (strict: the test fails once the bug is fixed, so the mark gets removed).
 XFAIL: dict[str, str] = {}

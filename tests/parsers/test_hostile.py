@@ -28,6 +28,9 @@ from parsers.csv_long import MAX_COLUMNS  # noqa: E402
 from parsers.inputs import MAX_FILE_BYTES, parse_input  # noqa: E402
 from parsers.registry import parse_file  # noqa: E402
 
+#: part of the real-input / hostile set: `pytest -m hostile` (docs/reliability.md)
+pytestmark = pytest.mark.hostile
+
 MiB = 1 << 20
 #: Peak RSS growth allowed for refusing a hostile input (it is never expanded).
 RSS_SLACK = 96 * MiB

@@ -26,6 +26,9 @@ from warehouse.db import connect
 from warehouse.load import load_file, upsert_athlete
 from warehouse.sql import run
 
+#: part of the real-input / hostile set: `pytest -m hostile` (docs/reliability.md)
+pytestmark = pytest.mark.hostile
+
 NOW = datetime(2024, 3, 10, tzinfo=UTC)
 HEAD = "athlete_id,timestamp,metric,value,unit,end_timestamp\n"
 
