@@ -80,7 +80,8 @@ def alerts_list() -> None:
         raise typer.BadParameter(str(exc)) from None
     console.print(
         f"Config: {config_path()}  (language {config.lang}, "
-        f"no data after {config.stale_after_nights} nights)"
+        f"no data after {config.stale_after_nights} nights)",
+        soft_wrap=True,
     )
     if not config.urls:
         console.print("No receivers: add [alerts] urls = [...] to the config file.")

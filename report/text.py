@@ -457,7 +457,9 @@ RULE_NL: dict[str, tuple[str, dict[str, str]]] = {
         "Je gewone HRV ligt onder de waarschuwingsgrens van de richtlijn",
         {
             "usual_below": "gewone RMSSD over {baseline_nights:g} nachten onder {ms_below:g} ms "
-            "(één keer per periode)"
+            "(één keer per periode)",
+            "usual_reduced": "gewone RMSSD over 60 nachten onder {ms_below:g} ms, maar niet "
+            "onder de waarschuwingsdrempel (één keer per periode)",
         },
     ),
     "no_rest_day": (

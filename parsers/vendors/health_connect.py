@@ -81,8 +81,12 @@ def _open(data: bytes, name: str) -> sqlite3.Connection:
     return con
 
 
-def _tables(con: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+def _tables(con: sqlite3.Connection, name: str) -> set[str]:
+    try:
+        rows = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise ParseError(f"{name or 'file'}: SQLite schema unreadable ({exc})") from None
+    return {row[0] for row in rows if isinstance(row[0], str)}
 
 
 def _query(con: sqlite3.Connection, sql: str, schema: dict[str, pl.DataType],
@@ -93,7 +97,9 @@ def _query(con: sqlite3.Connection, sql: str, schema: dict[str, pl.DataType],
     except sqlite3.DatabaseError as exc:
         problems.append(f"{what}: table could not be read ({exc})")
         rows = []
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    # SQLite keeps any type in any column: a value of the wrong type becomes null (and the
+    # row is then dropped and counted by the checks downstream)
+    return pl.DataFrame(rows, schema=schema, orient="row", strict=False)
 
 
 def _ms(col: str) -> pl.Expr:
@@ -207,12 +213,13 @@ def _activities(con: sqlite3.Connection, tables: set[str], problems: list[str]) 
     return conform(frame.sort("start_ts"), "activities")
 
 
-def _offset(con: sqlite3.Connection, tables: set[str]) -> int | None:
+def _offset(con: sqlite3.Connection, tables: set[str], problems: list[str]) -> int | None:
     """The most common zone offset of the sleep sessions (seconds east), for the athlete's zone."""
     if "sleep_session_record_table" not in tables:
         return None
-    rows = con.execute("SELECT start_zone_offset FROM sleep_session_record_table").fetchall()
-    return common_offset(pl.Series([r[0] for r in rows], dtype=pl.Int64))
+    rows = _query(con, "SELECT start_zone_offset FROM sleep_session_record_table",
+                  {"offset_s": pl.Int64}, problems, "sleep session offsets")
+    return common_offset(rows["offset_s"])
 
 
 def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
@@ -220,7 +227,7 @@ def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
     problems: list[str] = []
     dropped: dict[str, int] = {}
     with closing(_open(data, name)) as con:
-        tables = _tables(con)
+        tables = _tables(con, name)
         if "application_info_table" not in tables:
             raise ParseError(f"{name or 'file'}: SQLite database without Health Connect's "
                              f"application_info_table; not a Health Connect export")
@@ -233,7 +240,7 @@ def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
             sleep_stages=_sleep(con, tables, problems, dropped),
             activities=_activities(con, tables, problems),
         )
-        offset = _offset(con, tables)
+        offset = _offset(con, tables, problems)
     return ParsedFile(FORMAT, frames, vendor=VENDOR, utc_offset_s=offset, problems=problems,
                       dropped=dropped)
 

@@ -91,7 +91,7 @@ New or worse warnings (2):
 - anna: Resting heart rate during sleep away from your personal baseline (rhr_elevated), since Mon 30 Nov 2026
   rule: resting HR more than 8 % or more than 8 bpm above the 28-night baseline
 - chris: Night-time HRV under the guideline range (hrv_low), since Sat 28 Nov 2026, warning since Tue 1 Dec 2026
-  rule: nightly RMSSD under 50 ms
+  rule: nightly RMSSD under 50 ms (unless your usual HRV is under 70 ms)
 
 No new data (1):
 - bert: no data for 5 nights (last data Fri 27 Nov 2026)

@@ -85,7 +85,7 @@ def test_rules_csv_and_json_carry_every_full_id():
     assert as_csv.exit_code == 0
     rows = list(csv.DictReader(as_csv.output.splitlines()))
     assert sorted({r["rule_id"] for r in rows}) == RULE_IDS
-    assert list(rows[0]) == ["rule_id", "severity", "when", "source", "ruleset_version"]
+    assert list(rows[0]) == ["rule_id", "severity", "when", "unit", "source", "ruleset_version"]
     assert {r["ruleset_version"] for r in rows} == {load_ruleset().version}
     as_json = json.loads(runner.invoke(app, ["rules", "--format", "json"]).output)
     assert as_json == rows
@@ -247,7 +247,8 @@ def test_nightly_with_nothing_new_says_so(demo_run):
     result = runner.invoke(app, ["nightly", "--db", str(db)])
     assert result.exit_code == 0, result.output
     lines = _lines(result.output)
-    assert lines[0] == "Nothing new to compute."
+    # nothing loaded since the demo's run: the fast path without Prefect (flows/idle.py)
+    assert lines[0] == "Nothing new since the last nightly run: nothing to recompute."
     assert "incremental" not in result.output
     assert "{" not in result.output  # no raw dicts
 

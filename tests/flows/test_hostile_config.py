@@ -176,10 +176,10 @@ def test_an_athlete_whose_computation_fails_is_skipped_and_retried(
     ingest([str(study)], str(db))
     real = flows.nightly.compute
 
-    def compute(inputs, windows, computed_at):
+    def compute(inputs, windows, computed_at, ruleset=None):
         if "bob" in windows["athlete_id"].to_list():
             raise ValueError("bob's data breaks a metric")
-        return real(inputs, windows, computed_at)
+        return real(inputs, windows, computed_at, ruleset)
 
     monkeypatch.setattr(flows.nightly, "compute", compute)
     summary = nightly(str(db))

@@ -219,7 +219,8 @@ def test_pseudonymised_files_are_owner_only(pseudonymised):
 def test_a_short_key_is_a_usage_error(tmp_path):
     key = tmp_path / "k"
     key.write_text("")  # what a full disk on first use leaves
-    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "anna").mkdir(parents=True)
+    (tmp_path / "in" / "anna" / "hr.csv").write_text("timestamp,metric,value\n")
     result = runner.invoke(
         app, ["ingest", str(tmp_path / "in"), "--pseudonymise", "--key-file", str(key),
               "--db", str(tmp_path / "w.duckdb")], terminal_width=400,

@@ -13,6 +13,7 @@ sys.path.insert(0, str(REPO / "tests" / "alerts"))
 
 from receivers import webhook_receiver  # noqa: E402
 
+from rules.catalogue import load_ruleset  # noqa: E402
 from warehouse.db import connect  # noqa: E402
 from warehouse.sql import run  # noqa: E402
 
@@ -42,7 +43,9 @@ def test_nothing_new_skips_the_flow_but_alerts(tmp_path):
         )
         run(con, "INSERT INTO nightly_metrics (athlete_id, night, computed_at) "
                  "VALUES ('anna', ?, ?)", [last.date(), last])  # fmt: skip
-        run(con, "INSERT INTO nightly_runs VALUES (?, ?, 1, 'incremental')", [last, last])
+        run(con, "INSERT INTO nightly_runs (started_at, finished_at, athletes, mode, "
+                 "ruleset_version) VALUES (?, ?, 1, 'incremental', ?)",
+            [last, last, load_ruleset().version])  # the rule file in force: nothing to redo
     finally:
         con.close()
     with webhook_receiver() as (hook, posts):

@@ -72,7 +72,7 @@ def test_a_lower_threshold_changes_the_flags(study, user_rules):
         "WHERE rule_id = 'sleep_out_of_range' AND value > threshold",
     )
     assert long_flags == _rows(study, "SELECT count(*) FROM nightly_metrics WHERE sleep_hours > 9")
-    version = "2026.11.2-local." + hashlib.sha256(user_rules.read_bytes()).hexdigest()[:8]
+    version = "2026.12.1-local." + hashlib.sha256(user_rules.read_bytes()).hexdigest()[:8]
     versions = {v for (v,) in _rows(study, "SELECT DISTINCT ruleset_version FROM daily_flags")}
     assert versions and {v.split("+")[0] for v in versions} == {version}
     last = _rows(study, "SELECT ruleset_version, mode FROM nightly_runs "
@@ -90,7 +90,7 @@ def test_herstel_rules_env_and_back_to_the_packaged_file(study, user_rules, monk
     assert nightly(str(study)).mode == "rebuild"  # the packaged file again: recomputed
     assert _short_flags(study) == _short_nights(study, 7.0)
     assert {v for (v,) in _rows(study, "SELECT DISTINCT ruleset_version FROM daily_flags")} <= {
-        "2026.11.2", "2026.11.2+older"}  # fmt: skip
+        "2026.12.1", "2026.12.1+older"}  # fmt: skip
 
 
 @pytest.mark.hostile

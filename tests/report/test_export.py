@@ -81,17 +81,17 @@ def test_manifest_replicates_the_study(parquet_export, sample_warehouse):
     assert m["herstel_version"] == "0.1.0" and m["format"] == "parquet"
     assert m["filters"] == {"athlete": None, "since": None}
     rs = m["ruleset"]
-    assert rs["version"] == "2026.11.2" and rs["file"] == "packaged"
+    assert rs["version"] == "2026.12.1" and rs["file"] == "packaged"
     assert re.fullmatch(r"[0-9a-f]{64}", rs["sha256"])
     assert rs["rules"]["rhr_elevated"]["unit"] == "bpm"
     assert rs["rules"]["rhr_elevated"]["levels"]["high"] == {
         "severity": "warning", "thresholds": {"pct_above": 8.0, "bpm_above": 8.0}}  # fmt: skip
     assert rs["rules"]["sleep_short_streak"]["levels"]["streak"]["thresholds"] == {
         "hours_below": 6.0, "nights": 3.0}  # fmt: skip
-    assert len(rs["rules"]) == 14 and all(r["unit"] for r in rs["rules"].values())
+    assert len(rs["rules"]) == 15 and all(r["unit"] for r in rs["rules"].values())
     assert [p["name"] for p in rs["profiles"]] == ["older"]
     assert rs["profiles"][0]["thresholds"]["hrv_low"]["low"] == {"ms_below": 35.0}
-    assert set(m["flags_ruleset_versions"]) <= {"2026.11.2", "2026.11.2+older"}
+    assert set(m["flags_ruleset_versions"]) <= {"2026.12.1", "2026.12.1+older"}
     assert m["ruleset_matches_flags"] is True
     flags = _count(sample_warehouse, "SELECT count(*) FROM daily_flags")
     assert m["tables"]["flags"]["rows"] == flags

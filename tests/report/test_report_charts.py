@@ -38,6 +38,7 @@ def test_every_catalogue_rule_has_a_chart_of_its_quantity_or_the_timeline():
         "sleep_out_of_range": "sleep",
         "hrv_low": "hrv",
         "hrv_below_baseline": "hrv",
+        "hrv_usual_below_guideline": "hrv",
         "no_rest_day": "load",
         "heavy_weeks_streak": "load",
         "strength_up_unstable_sleep": "load",

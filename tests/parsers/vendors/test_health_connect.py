@@ -20,6 +20,31 @@ T0 = int(datetime(2025, 3, 1, 22, 0, tzinfo=UTC).timestamp() * 1000)
 MIN = 60_000
 
 
+def _small_export() -> bytes:
+    """One night of two apps, a few HR samples and HRV values, as the database's bytes."""
+    con = sqlite3.connect(":memory:")
+    con.executescript(SCHEMA)
+    con.executemany("INSERT INTO application_info_table (row_id, package_name) VALUES (?, ?)",
+                    [(1, "watch.app"), (2, "phone.app")])
+    con.executemany("INSERT INTO sleep_session_record_table (row_id, app_info_id, start_time, "
+                    "end_time) VALUES (?, ?, ?, ?)",
+                    [(1, 1, T0, T0 + 420 * MIN), (2, 2, T0 - 5 * MIN, T0 + 430 * MIN)])
+    con.executemany("INSERT INTO sleep_stages_table VALUES (1, ?, ?, ?)",
+                    [(T0, T0 + 200 * MIN, 4), (T0 + 200 * MIN, T0 + 420 * MIN, 6)])
+    con.executemany("INSERT INTO heart_rate_record_series_table VALUES (1, ?, ?)",
+                    [(T0 + k * MIN, 55 - k % 3) for k in range(10)])
+    con.executemany("INSERT INTO heart_rate_variability_rmssd_record_table (time, zone_offset, "
+                    "heart_rate_variability_millis) VALUES (?, 3600, ?)",
+                    [(T0 + 5 * k * MIN, 40.0 + k) for k in range(4)])
+    data = con.serialize()
+    con.close()
+    return data
+
+
+#: a fuzz seed too (tests/fuzz/fuzzkit.py reads the upper-case bytes of these modules)
+EXPORT_DB = _small_export()
+
+
 def _db(tmp_path: Path, sessions: list[tuple], stages: list[tuple] = ()) -> bytes:
     """A minimal export: `sessions` = (row_id, app, start_ms, end_ms), `stages` rows as stored."""
     path = tmp_path / "hc.db"
@@ -39,6 +64,12 @@ def _db(tmp_path: Path, sessions: list[tuple], stages: list[tuple] = ()) -> byte
 def _asleep_h(parsed) -> float:
     s = parsed.frames["sleep_stages"].filter(pl.col("stage") != "awake")
     return s.select((pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().sum()).item() / 3600
+
+
+def test_the_small_export_reads_back():
+    parsed = health_connect.parse(EXPORT_DB, "health_connect_export.db")
+    assert parsed.rows() == {"heart_rate": 10, "hrv_samples": 4, "sleep_stages": 2}
+    assert parsed.dropped == {"sleep_session_overlaps_other_app": 1}
 
 
 def test_sniffed_as_health_connect_only(tmp_path):

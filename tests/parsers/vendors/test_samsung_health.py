@@ -21,6 +21,14 @@ STAGE_ROWS = (
     b"6315003,2025-03-01 23:30:00,s1,40004,UTC+0100,2025-03-02 00:10:00,c,\n"
 )
 
+HEART_RATE_ROWS = (
+    b"com.samsung.shealth.tracker.heart_rate,6315003,2\n"
+    b"com.samsung.health.heart_rate.start_time,com.samsung.health.heart_rate.heart_rate,"
+    b"com.samsung.health.heart_rate.time_offset,com.samsung.health.heart_rate.end_time\n"
+    b"2025-03-01 22:00:00.000,52.0,UTC+0100,2025-03-01 22:01:00.000,\n"
+    b"2025-03-01 22:01:00.000,51.0,UTC+0100,2025-03-01 22:02:00.000,\n"
+)
+
 
 def test_each_file_is_claimed_by_its_own_sniffer_only():
     assert claimants(sleep_stage_csv(NIGHTS).encode(), "x.csv") == ["samsung_sleep_stage_csv"]
@@ -54,6 +62,8 @@ def test_prefixed_heart_rate_columns():
     assert hr.height == sum(len(p.hr_in_bed()) for p in NIGHTS)
     assert hr["bpm"].min() == 46 and hr["bpm"].max() == 58
     assert parsed.utc_offset_s == 7200
+    small = samsung_health.parse_heart_rate(HEART_RATE_ROWS, "hr.csv").frames["heart_rate"]
+    assert small["bpm"].to_list() == [52, 51]
 
 
 def test_header_without_the_needed_column_is_refused():
