@@ -3,7 +3,8 @@
     python bench/alert_load.py [--athletes 50] [--days 120] [--seed 1] [--base fa631fb] [--no-write]
 
 On the vendor study (generated and imported once, cached under bench/_work/, with
-`herstel ingest STUDY --nightly`) and on the committed sample study, compares the flags of
+`herstel ingest STUDY --nightly`), on the committed sample study and on the six realistic
+athletes (sample_data/realistic_study.py), compares the flags of
 this checkout's rules ("after") with those of the `--base` commit's rules ("before") on the
 SAME stored nightly and daily metrics, each evaluated on the whole history in one pass: the
 base code is unpacked with `git archive` (the git state is not touched) and evaluates in a
@@ -138,6 +139,16 @@ def sample_db(work: Path) -> Path:
     return db
 
 
+def realistic_db(work: Path) -> Path:
+    """The six realistic athletes of sample_data/realistic_study.py, imported once."""
+    from sample_data import realistic_study
+
+    db = work / "realistic_study.duckdb"
+    if not db.exists():
+        run_import(realistic_study.generate(work / "realistic_study"), db, None)
+    return db
+
+
 def row(name: str, m: dict) -> str:
     b, a = m["before"], m["after"]
     return (
@@ -177,6 +188,7 @@ def main() -> None:
     results = {
         f"vendor study, {args.athletes} athletes × {args.days} days": measure(db, base),
         "sample study (3 athletes × 70 days)": measure(sample_db(WORK), base),
+        "realistic athletes (6 × 120 days)": measure(realistic_db(WORK), base),
     }
     lines = [
         HEADING,
@@ -196,7 +208,11 @@ def main() -> None:
         "Alerts before: every warning day (the digest repeated each morning); after: each "
         "warning episode's start plus its worsening (docs/rules.md, Episodes). Cost: the "
         "first run generates and imports the study (about 7 min wall on 2 shared cores, "
-        "cached under bench/_work/); a run on the cache takes about 25 s.",
+        "cached under bench/_work/); a run on the cache takes about 25 s. The realistic "
+        "athletes (sample_data/realistic_study.py) are evaluated on metrics computed by this "
+        "checkout, so 'before' shows only the rule changes (personal HRV lines, median "
+        "usual week), not the metric ones (one TRIMP scale, second recordings, a walk "
+        "keeping a rest day).",
         "",
         "Flag days per rule and severity (vendor study), before → after:",
         "",
