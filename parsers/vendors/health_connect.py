@@ -72,10 +72,12 @@ def sniff(data: bytes, name: str) -> bool:
 
 def _open(data: bytes, name: str) -> sqlite3.Connection:
     con = sqlite3.connect(":memory:")
+    # a damaged file may hold text that is not UTF-8: replaced, never a crash
+    con.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
     try:
         con.deserialize(data)
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:  # SQLite's own message may not be UTF-8
         con.close()
         raise ParseError(f"{name or 'file'}: not a readable SQLite database ({exc})") from None
     return con
@@ -84,7 +86,7 @@ def _open(data: bytes, name: str) -> sqlite3.Connection:
 def _tables(con: sqlite3.Connection, name: str) -> set[str]:
     try:
         rows = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
         raise ParseError(f"{name or 'file'}: SQLite schema unreadable ({exc})") from None
     return {row[0] for row in rows if isinstance(row[0], str)}
 
@@ -94,7 +96,7 @@ def _query(con: sqlite3.Connection, sql: str, schema: dict[str, pl.DataType],
     """Rows of `sql` as a frame; a damaged table is a problem of the file, not the end of it."""
     try:
         rows = con.execute(sql).fetchall()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
         problems.append(f"{what}: table could not be read ({exc})")
         rows = []
     # SQLite keeps any type in any column: a value of the wrong type becomes null (and the
