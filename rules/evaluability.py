@@ -107,7 +107,20 @@ def _reasons(ruleset: RuleSet) -> dict[str, pl.Expr]:
     wd_min = _th(ruleset, "wellness_decline", "motivation", "baseline_min_days", 14)
     wd_recent = _th(ruleset, "wellness_decline", "motivation", "recent_min_days", 4)
     cort_min = _th(ruleset, "cortisol_change", "up", "min_earlier", 2)
+    rest_days = _th(ruleset, "no_rest_day", "no_rest", "days", 7)
     day = pl.when(~pl.col("_day")).then(_R["no_night_recorded"])
+    # no_rest_day looks back over `days` calendar days, each of which needs a daily row
+    # (docs/rules.md): before that many days exist the window is too short, a gap in it is
+    # too little coverage
+    no_rest = _then(
+        day,
+        (pl.col("_day_index") < rest_days - 1, "baseline_too_short"),
+        (
+            pl.col("_day").cast(pl.Int32).rolling_sum(int(rest_days), min_samples=1)
+            .over("athlete_id") < rest_days,
+            "coverage_too_low",
+        ),
+    )
     sleep = _marker("sleep_hours")
     hrv = _marker("hrv_ms")
     hrv_base = _then(hrv, (pl.col("_hrv_base_n") < hrv_min, "baseline_too_short"))
@@ -129,6 +142,7 @@ def _reasons(ruleset: RuleSet) -> dict[str, pl.Expr]:
         "hrv_below_baseline": _then(
             hrv_base, (pl.col("_hrv_recent_n") < recent_min, "coverage_too_low")
         ),
+        "no_rest_day": no_rest,
         "sedentary_long": day.when(pl.col("sedentary_hours").is_not_null())
         .then(None)
         .when(pl.col("_seen_sedentary_hours") == 0)
@@ -191,6 +205,8 @@ def _prepared(
             _hrv_recent_n=_seen("_ln", 6),
             _wellness_base_n=trailing_count("_w", on="day", window_days=28).over("athlete_id"),
             _wellness_recent_n=_seen("_w", 6),
+            # the calendar has every day from an athlete's first to last: days before this one
+            _day_index=pl.int_range(pl.len()).over("athlete_id"),
         )
     )
 

@@ -279,8 +279,6 @@ def test_a_recorded_walk_keeps_the_rest_day(warehouse):
             assert not rest and load > 10, day
 
 
-@pytest.mark.xfail(strict=True, reason="rules/evaluability.py does not list no_rest_day: any day "
-                   "with a daily row reads as evaluable, though the rule needs 7 (docs/rules.md)")
 def test_no_rest_day_is_not_evaluable_before_seven_days_of_data(warehouse):
     """docs/rules.md: no_rest_day is "only evaluated when daily_metrics has a row for each of
     those seven days"; on 5-10 Jan there are fewer, so a coach must not read them as OK."""

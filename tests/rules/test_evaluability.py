@@ -52,7 +52,8 @@ def test_reasons_per_rule_and_day():
     assert reasons(out, "a", "hrv_below_baseline") == [short] * 3 + [none, low] + [short] * 5
     assert reasons(out, "a", "rhr_elevated") == [short] * 3 + [none] + [short] * 3 + [ok] * 3
     assert reasons(out, "a", "sleep_short_streak") == [ok] * 3 + [none] + [ok] * 6
-    assert reasons(out, "a", "no_rest_day") == [ok] * 10
+    # no_rest_day needs a daily row on each of the last 7 days (docs/rules.md): from day 6 on
+    assert reasons(out, "a", "no_rest_day") == [short] * 6 + [ok] * 4
     # no questionnaire and no blood tests: the source does not measure them
     assert reasons(out, "a", "fatigue_persists") == [unmeasured] * 10
     assert reasons(out, "a", "ferritin_low") == [unmeasured] * 10
