@@ -15,7 +15,6 @@ from parsers.base import ParsedFile
 from parsers.vendors.common import (
     VendorFormat,
     check_dates,
-    file_dates,
     find_column,
     frames_of,
     header_of,
@@ -23,8 +22,8 @@ from parsers.vendors.common import (
     number,
     read_table,
     require_column,
-    unplaced,
 )
+from parsers.vendors.placing import file_dates, unplaced
 
 VENDOR = "elite_hrv"
 FORMAT = "elite_hrv_csv"

@@ -34,10 +34,9 @@ from parsers.vendors.common import (
     rows_frame,
     summaries,
     text,
-    unreadable_dates,
-    utc_by_sequence,
     utc_from_zone,
 )
+from parsers.vendors.placing import unreadable_dates, utc_by_sequence
 
 VENDOR = "fitbit"
 FORMAT_SLEEP = "fitbit_sleep_json"

@@ -15,7 +15,6 @@ from parsers.base import ParsedFile
 from parsers.vendors.common import (
     VendorFormat,
     check_dates,
-    file_dates,
     find_column,
     frames_of,
     header_of,
@@ -23,8 +22,8 @@ from parsers.vendors.common import (
     number,
     read_table,
     require_column,
-    unplaced,
 )
+from parsers.vendors.placing import file_dates, unplaced
 
 VENDOR = "hrv4training"
 FORMAT = "hrv4training_csv"
@@ -42,7 +41,7 @@ def sniff(data: bytes, name: str) -> bool:
 def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
     """Morning readings -> device_summaries hrv_rmssd_ms and resting_hr per local date.
 
-    The date layout is decided per file from all rows (`vendors.common.file_dates`): the
+    The date layout is decided per file from all rows (`vendors.placing.file_dates`): the
     Android app writes year-day-month (`2017-29-08`), iOS year-month-day. A reading whose
     date cannot be read is dropped and counted (`date_unreadable`), never guessed.
     """

@@ -33,8 +33,8 @@ from parsers.vendors.common import (
     read_table,
     require_column,
     summaries,
-    unreadable_dates,
 )
+from parsers.vendors.placing import unreadable_dates
 
 VENDOR = "oura"
 FORMAT_SLEEPMODEL = "oura_sleepmodel"

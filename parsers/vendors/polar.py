@@ -36,10 +36,10 @@ from parsers.vendors.common import (
     sport_columns,
     summaries,
     text,
-    utc_by_sequence,
     utc_from_local,
     utc_from_zone,
 )
+from parsers.vendors.placing import utc_by_sequence
 
 VENDOR = "polar"
 FORMAT_PPI = "polar_ppi_json"

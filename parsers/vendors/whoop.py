@@ -27,10 +27,10 @@ from parsers.vendors.common import (
     sport_columns,
     summaries,
     truthy,
-    unreadable_dates,
     utc_from_local,
     utc_from_zone,
 )
+from parsers.vendors.placing import unreadable_dates
 
 VENDOR = "whoop"
 FORMAT_CYCLES = "whoop_cycles"
