@@ -41,7 +41,7 @@ def test_switching_from_phone_app_to_watch_keeps_the_weekly_load():
     wandering +-8 bpm around the same average), the same 5 one-hour runs a week.
 
     Expected: weekly loads within 2 % of each other, no heavy week, so no heavy_weeks_streak
-    (with Edwards on the watch weeks they were ~2x the app weeks: 4 heavy weeks in a row).
+    (with Edwards on the watch weeks they were ~2.4x the app weeks: 4 heavy weeks in a row).
     """
     rng = random.Random(13)
     rows, hr = [], []
