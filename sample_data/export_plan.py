@@ -10,8 +10,11 @@ RMSSD value for the night.
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 #: (canonical stage, minutes) of a planned night, in order; awake minutes are not sleep.
@@ -72,3 +75,16 @@ def plan(start: date, nights: int, zone: str) -> list[PlannedNight]:
         out.append(PlannedNight(night, bed, resting_hr_bpm=46 + i % 5, hrv_ms=40.0 + 2 * i,
                                 sleep_hours=ASLEEP_MIN / 60, device_resting_hr_bpm=52))
     return out
+
+
+def run_writer(
+    write: Callable[[Path, list[PlannedNight]], Path], doc: str, argv: list[str] | None = None
+) -> None:
+    """The command line every export writer shares: `OUT_DIR [--start] [--nights] [--zone]`."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--start", type=date.fromisoformat, default=date(2025, 10, 20))
+    parser.add_argument("--nights", type=int, default=10)
+    parser.add_argument("--zone", default="Europe/Amsterdam")
+    args = parser.parse_args(argv)
+    print(write(args.out_dir, plan(args.start, args.nights, args.zone)))

@@ -27,14 +27,13 @@ in Amsterdam is an hour longer in absolute time than its wall clock says.
 
 from __future__ import annotations
 
-import argparse
 import sqlite3
 import tempfile
 import zipfile
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from sample_data.export_plan import PlannedNight, plan
+from sample_data.export_plan import PlannedNight, run_writer
 
 WATCH_APP = "com.sec.android.app.shealth"
 PHONE_APP = "com.google.android.apps.fitness"
@@ -154,13 +153,7 @@ def write_export(out_dir: Path, nights: list[PlannedNight]) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2025, 10, 20))
-    parser.add_argument("--nights", type=int, default=10)
-    parser.add_argument("--zone", default="Europe/Amsterdam")
-    args = parser.parse_args(argv)
-    print(write_export(args.out_dir, plan(args.start, args.nights, args.zone)))
+    run_writer(write_export, __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,10 @@ more at the end of every data row, heart-rate columns prefixed with their type.
 
 from __future__ import annotations
 
-import argparse
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sample_data.export_plan import PlannedNight, plan
+from sample_data.export_plan import PlannedNight, run_writer
 
 #: canonical stage -> Samsung sleep stage code
 STAGE_CODES = {"awake": 40001, "light": 40002, "deep": 40003, "rem": 40004}
@@ -70,13 +69,7 @@ def write_export(out_dir: Path, nights: list[PlannedNight], user: str = "anna") 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2025, 10, 20))
-    parser.add_argument("--nights", type=int, default=10)
-    parser.add_argument("--zone", default="Europe/Amsterdam")
-    args = parser.parse_args(argv)
-    print(write_export(args.out_dir, plan(args.start, args.nights, args.zone)))
+    run_writer(write_export, __doc__, argv)
 
 
 if __name__ == "__main__":
