@@ -1,6 +1,6 @@
 """Personal baselines: trailing statistics over previous calendar nights (or days).
 
-DESIGN §4: the personal baseline is the mean of the previous 28 nights, at least 7 of them
+docs/metrics.md: the personal baseline is the mean of the previous 28 nights, at least 7 of them
 present, the current night excluded. The window is in *calendar* nights, not rows: a gap
 in the data shrinks the number of values in the window rather than reaching further back.
 The same helpers serve longer windows later (e.g. 60-night mean and SD of ln RMSSD).

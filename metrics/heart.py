@@ -1,6 +1,6 @@
 """Resting heart rate from heart-rate samples during the main sleep period.
 
-DESIGN §4: resting_hr is the lowest 30-minute rolling mean of heart rate inside the main
+docs/metrics.md: resting_hr is the lowest 30-minute rolling mean of heart rate inside the main
 sleep period, with enough coverage, else the device's own resting HR for that day.
 
 How the samples become a 30-minute mean, and why:
@@ -24,7 +24,7 @@ import polars as pl
 
 from metrics.sleep import samples_in_sleep, top_file
 
-#: Window length of the rolling mean, in minutes (DESIGN §4).
+#: Window length of the rolling mean, in minutes (docs/metrics.md).
 HR_WINDOW_MINUTES = 30
 #: Minute slots (of 30) that must have a value for a window to count.
 HR_WINDOW_MIN_MINUTES = 20

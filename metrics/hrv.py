@@ -1,6 +1,6 @@
 """Night-time HRV (RMSSD, ms) during the main sleep period.
 
-DESIGN §4: RMSSD over the main sleep period from RR intervals (artifacts removed, mean of
+docs/metrics.md: RMSSD over the main sleep period from RR intervals (artifacts removed, mean of
 5-minute window RMSSDs), else the mean of the device's 5-minute HRV values, else the device's
 nightly average. SDNN is a different statistic and is never used as RMSSD.
 

@@ -1,4 +1,4 @@
-"""Training load: TRIMP per activity and the daily load table (DESIGN §3 `daily_metrics`).
+"""Training load: TRIMP per activity and the daily load table (docs/schema.md `daily_metrics`).
 
 TRIMP (training impulse) puts one number on a session's internal load. herstel uses one
 method for every session, Banister's exponentially weighted TRIMP (Banister 1991; Morton,

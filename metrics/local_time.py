@@ -1,6 +1,6 @@
 """Local calendar dates for UTC timestamps, in the IANA time zone the athlete was in.
 
-Nights and days are local (DESIGN §4), so every date we derive goes through the athlete's
+Nights and days are local (docs/metrics.md), so every date we derive goes through the athlete's
 own zone with its DST rules. An athlete has a home zone (`athletes.time_zone`) and, when they
 travelled, zone changes (`athlete_time_zones`, passed in the athletes frame as the list column
 `zone_changes`): each instant takes the zone in effect then. polars converts time zones only
@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-#: Zone used when an athlete has no record or no `time_zone` (DESIGN §4: "else UTC").
+#: Zone used when an athlete has no record or no `time_zone` (docs/metrics.md: "else UTC").
 DEFAULT_TIME_ZONE = "UTC"
 #: `valid_from` of the home zone in a zone timeline: before any data we accept (2000).
 HOME_SINCE = datetime(1900, 1, 1, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""Nightly recovery markers: one row per athlete-night (DESIGN §3 `nightly_metrics`, §4).
+"""Nightly recovery markers: one row per athlete-night (docs/schema.md `nightly_metrics`;
+definitions in docs/metrics.md).
 
 Frames in, frame out. Each value records the method that produced it and the file it came
 from, so an analyst can filter by method and trace every number back to an input file.
@@ -59,7 +60,7 @@ DEVICE_METRICS = {
     "hrv_rmssd_ms": "hrv_ms",
 }
 
-#: Baseline column for each nightly value (DESIGN §4 personal baseline).
+#: Baseline column for each nightly value (docs/metrics.md personal baseline).
 BASELINES = {
     "resting_hr": "resting_hr_baseline",
     "hrv_ms": "hrv_baseline_ms",

@@ -1,6 +1,6 @@
 """Sleep periods from stage intervals, and the main sleep period of each night.
 
-DESIGN §4: night D is the main sleep period that ends on local date D (the wake-up date);
+docs/metrics.md: night D is the main sleep period that ends on local date D (the wake-up date);
 main sleep is the longest sleep period ending on D; stage runs separated by less than 60
 minutes awake (or unmeasurable, or no data at all) join into one period.
 

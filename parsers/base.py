@@ -59,7 +59,7 @@ CANONICAL: dict[str, dict[str, pl.DataType]] = {
 
 #: Contexts of a heart-rate sample.
 HR_CONTEXTS = ("monitoring", "activity", "sleep")
-#: Sleep stages as DESIGN.md §4 names them.
+#: Sleep stages as docs/metrics.md names them.
 SLEEP_STAGES = ("awake", "light", "deep", "rem", "asleep", "unmeasurable")
 
 

@@ -2,7 +2,7 @@
 
 Called once by the registry for every parsed file (parsers themselves keep what the file
 says), so the rules live in one place and `ParsedFile.dropped` tells the analyst exactly
-what was removed (DESIGN.md §7: "dropped and counted").
+what was removed (docs/reliability.md: "dropped and counted").
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 `expected_nights` lists the planted value of every present night; `expected_flags` applies
 the rule definitions below to those values and to the planned training days. The rules are
-re-implemented here on purpose, from DESIGN.md section 5 and the thresholds below, so the
+re-implemented here on purpose, from docs/rules.md and the thresholds below, so the
 sample set checks the real rule engine instead of copying it.
 
 Rule definitions used (defaults of the ruleset):

@@ -8,7 +8,7 @@ Times are integer Unix seconds (UTC). Local times come from the athlete's IANA z
 DST change on 2026-10-25 (Europe/Amsterdam) makes that night's wall clock one hour shorter
 than its real length: every duration here is real elapsed time.
 
-How each marker is made exactly computable (DESIGN.md section 4):
+How each marker is made exactly computable (docs/metrics.md):
 
 - sleep_hours: a night is a run list starting with an awake lead-in, then asleep runs
   (light/deep/rem) with short awake gaps (< 60 min, they join runs). The asleep runs of the
@@ -40,7 +40,7 @@ from sample_data.episodes import (
     sessions_for,
 )
 
-#: Stages that count as asleep (DESIGN.md: light + deep + REM).
+#: Stages that count as asleep (docs/metrics.md: light + deep + REM).
 ASLEEP = frozenset({"light", "deep", "rem"})
 
 MINUTE = 60  # s
@@ -364,7 +364,7 @@ def bedtime_only(spec: AthleteSpec, night: date, rng: random.Random) -> int:
 def baseline(
     values: dict[date, float], night: date, window: int = 28, minimum: int = 7
 ) -> float | None:
-    """Mean of the present nights among the previous `window` calendar nights (DESIGN.md)."""
+    """Mean of the present nights among the previous `window` calendar nights (docs/metrics.md)."""
     prev = [values[d] for i in range(1, window + 1) if (d := night - timedelta(days=i)) in values]
     return sum(prev) / len(prev) if len(prev) >= minimum else None
 

@@ -20,7 +20,7 @@ exactly), the resting HR and the RMSSD; a few nights are missing, some have an a
 Every vendor file is written from that plan, and `expected_vendor_nights.csv` says, per
 athlete-night and metric (`sleep_hours`, `resting_hr`, `hrv_ms`), which value and `method`
 `nightly_metrics` must hold and which `files.format` (`source`) backs it, following
-DESIGN.md §4 and each parser's documented semantics (docs/sources/*.md):
+docs/metrics.md and each parser's documented semantics (docs/sources/*.md):
 
 * own computation from raw data first: stage intervals -> `stages`; HR samples in the main
   sleep -> `sleep_hr_30min`; RR/PPI intervals -> `rr_rmssd_5min`; 5-minute device HRV ->
@@ -464,7 +464,7 @@ class Expect:
         self.values.setdefault(night, {}).setdefault(kind, []).append((float(value), source))
 
 
-#: nightly metric -> (candidate kind, method) in DESIGN §4 order: own computation first.
+#: nightly metric -> (candidate kind, method) in docs/metrics.md order: own computation first.
 CHAINS = {
     "sleep_hours": (("stages", "stages"), ("dev_sleep_hours", "device")),
     "resting_hr": (("sleep_hr_30min", "sleep_hr_30min"), ("dev_resting_hr", "device")),

@@ -13,7 +13,7 @@ The study runs 2024-01-16 .. 2024-03-05 (50 nights, all past: ingest drops futur
 the anna archetype's short nights and her planned missing night (2 March) and the chiyo
 archetype's resting-HR episode (3-5 March, planted against a baseline that includes 29
 February) land around the leap day. Every expectation is read off the generator's plan and
-computed here by calendar arithmetic (DESIGN.md §4: night D is the main sleep ending on local
+computed here by calendar arithmetic (docs/metrics.md: night D is the main sleep ending on local
 date D; baselines are over the previous 28 calendar nights), never from herstel code.
 """
 

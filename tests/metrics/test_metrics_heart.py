@@ -1,4 +1,4 @@
-"""Resting HR: lowest 30-minute rolling mean in main sleep, coverage, fallback (DESIGN §4)."""
+"""Resting HR: lowest 30-minute rolling mean in main sleep, coverage, fallback (docs/metrics.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Night HRV: RMSSD from RR with artifacts removed, then the device fallbacks (DESIGN §4)."""
+"""Night HRV: RMSSD from RR with artifacts removed, then the device fallbacks (docs/metrics.md)."""
 
 from __future__ import annotations
 

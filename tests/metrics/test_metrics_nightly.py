@@ -9,7 +9,7 @@ from metrics_frames import athletes, empty, stages, summaries, utc
 
 from metrics.nightly import NIGHTLY_COLUMNS, nightly_metrics
 
-#: The names the warehouse and analysts rely on, in order (DESIGN §3 + the brief).
+#: The names the warehouse and analysts rely on, in order (docs/schema.md + the brief).
 CONTRACT = [
     "athlete_id", "night", "sleep_start", "sleep_end", "sleep_hours", "sleep_method",
     "sleep_coverage", "resting_hr", "resting_hr_method", "resting_hr_coverage", "hrv_ms",

@@ -1,4 +1,4 @@
-"""Night assignment and sleep periods (DESIGN §4), on hand-built stage frames."""
+"""Night assignment and sleep periods (docs/metrics.md), on hand-built stage frames."""
 
 from __future__ import annotations
 

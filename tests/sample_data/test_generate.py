@@ -131,7 +131,7 @@ def main_period(msgs: dict, tz: ZoneInfo, night: date) -> tuple[int, int, int]:
     """(start, end, asleep s) of the longest sleep period ending on local date `night`.
 
     Stage intervals run from one sleep_level message to the next; asleep intervals separated
-    by less than 60 minutes awake join (DESIGN.md section 4).
+    by less than 60 minutes awake join (docs/metrics.md).
     """
     levels = [(m["timestamp"] + FIT_EPOCH, m["sleep_level"]) for m in msgs["sleep_level_mesgs"]]
     periods: list[list[int]] = []
