@@ -2,7 +2,7 @@
 
 Prefect stores each flow run's parameters in its database; an ingest with `--athlete anna` or
 a path to `study/anna/` names her there (a pseudonymised ingest passes its paths and athlete
-masked, see flows/cli.py). Forgetting an athlete therefore also deletes, through the Prefect
+masked, see flows/cli/ingest.py). Forgetting an athlete therefore also deletes, through the Prefect
 client and against the server in use, every herstel flow run whose parameters or name name
 the athlete, and every artifact of a herstel run that names her. Logs are not touched: herstel
 logs counts, never ids (docs/reliability.md).

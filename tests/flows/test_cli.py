@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 from typer.testing import CliRunner
 
-from flows.cli import _spreadsheet_safe, app
+from flows.cli import app
+from flows.cli.catalogue import _spreadsheet_safe
 
 runner = CliRunner()
 

@@ -1,6 +1,5 @@
-"""`herstel server` and `herstel alerts`: the local Prefect server and the alert receivers.
-
-Kept apart from flows/cli.py so the everyday commands stay readable; see docs/nightly-run.md.
+"""`herstel server` and `herstel alerts`: the local Prefect server and the alert receivers
+(docs/nightly-run.md).
 """
 
 from __future__ import annotations
