@@ -29,9 +29,10 @@ import altair as alt
 import jinja2
 import vl_convert
 
+from report.chart_rows import page_json
 from report.charts import chart_specs
 from report.data import STALE_NIGHTS, load
-from report.pages import athlete_context, page_json, split, team_context
+from report.pages import athlete_context, split, team_context
 from report.text import check_lang, ui
 from warehouse.db import db_path
 

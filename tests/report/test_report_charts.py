@@ -12,9 +12,10 @@ import pytest
 import vl_convert
 from test_report_data import D, daily, flags, nights
 
+from report.chart_rows import flag_rows
 from report.charts import AXIS_LABEL, LONG_PERIOD_DAYS, chart_specs
 from report.data import Guides, chart_of
-from report.pages import _charts_with_data, chart_sections, flag_rows
+from report.pages import _charts_with_data, chart_sections
 from report.text import markers, ui
 from rules.catalogue import load_ruleset
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from report.chart_rows import flag_rows, nightly_rows, page_json
 from report.data import (
     Guides,
     chart_of,
@@ -19,7 +20,7 @@ from report.data import (
     weekly_load,
     with_bands,
 )
-from report.pages import flag_rows, level_of, nightly_rows, page_json, recent_flags, slugs
+from report.pages import level_of, recent_flags, slugs
 from report.text import fmt_date, fmt_hours, fmt_num, fmt_signed_pct, markers
 from rules.catalogue import load_ruleset
 
