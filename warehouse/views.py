@@ -1,5 +1,6 @@
-"""Migration 10: the analyst views re-created with a comment on every column, units, and the
-columns a user ruleset and per-flag units need.
+"""The analyst views: as migration 2 first made them (`FIRST_VIEWS`), `v_data_sufficiency`
+(migration 6), and as migration 9 re-creates them with a comment on every column, units, and
+the columns a user ruleset and per-flag units need (`VIEWS`).
 
 Column names of tables stay as they are (scripts rely on them); where a name carries no unit,
 the views add a unit-suffixed alias beside it (`resting_hr_bpm`), and every comment names the
@@ -11,6 +12,114 @@ from __future__ import annotations
 import duckdb
 
 from warehouse.sql import run
+
+#: The analyst views as migration 2 first made them (migration 9 replaces them with `VIEWS`).
+FIRST_VIEWS: dict[str, tuple[str, str]] = {
+    "v_nightly": (
+        "Nightly metrics with each marker's personal baseline and deviation from it.",
+        """
+        SELECT athlete_id, night, sleep_start, sleep_end,
+               resting_hr, resting_hr_baseline,
+               round(100 * (resting_hr / resting_hr_baseline - 1), 1) AS resting_hr_dev_pct,
+               resting_hr - resting_hr_baseline AS resting_hr_dev_bpm,
+               hrv_ms, hrv_baseline_ms,
+               round(100 * (hrv_ms / hrv_baseline_ms - 1), 1) AS hrv_dev_pct,
+               sleep_hours, sleep_hours_baseline,
+               sleep_hours - sleep_hours_baseline AS sleep_hours_dev,
+               resting_hr_method, hrv_method, sleep_method,
+               resting_hr_file_id, hrv_file_id, sleep_file_id
+        FROM nightly_metrics
+        """,
+    ),
+    "v_flags_today": (
+        "Flags of each athlete's most recent day (the morning's status), worst first.",
+        """
+        WITH latest AS (SELECT athlete_id, max(night) AS today FROM nightly_metrics GROUP BY 1)
+        SELECT f.athlete_id, f.day, f.rule_id, f.severity, f.value, f.threshold, f.baseline,
+               f.message, f.message_nl
+        FROM daily_flags f JOIN latest l ON f.athlete_id = l.athlete_id AND f.day = l.today
+        ORDER BY f.athlete_id,
+                 CASE f.severity WHEN 'warning' THEN 0 WHEN 'watch' THEN 1 ELSE 2 END, f.rule_id
+        """,
+    ),
+    "v_athlete_summary": (
+        "One row per athlete: data span, latest markers, today's status, flags and files.",
+        """
+        WITH nights AS (
+            SELECT athlete_id, count(*) AS nights, min(night) AS first_night,
+                   max(night) AS last_night,
+                   arg_max(resting_hr, night) FILTER (resting_hr IS NOT NULL) AS last_resting_hr,
+                   arg_max(hrv_ms, night) FILTER (hrv_ms IS NOT NULL) AS last_hrv_ms,
+                   arg_max(sleep_hours, night) FILTER (sleep_hours IS NOT NULL)
+                       AS last_sleep_hours
+            FROM nightly_metrics GROUP BY 1),
+        today AS (
+            SELECT athlete_id,
+                   CASE max(CASE severity WHEN 'warning' THEN 2 WHEN 'watch' THEN 1 ELSE 0 END)
+                        WHEN 2 THEN 'warning' WHEN 1 THEN 'watch' ELSE 'ok' END AS status
+            FROM v_flags_today GROUP BY 1),
+        recent AS (
+            SELECT f.athlete_id, count(*) FILTER (f.severity = 'warning') AS warnings_7d,
+                   count(*) FILTER (f.severity = 'watch') AS watches_7d
+            FROM daily_flags f JOIN nights n USING (athlete_id)
+            WHERE f.day > n.last_night - INTERVAL 7 DAY GROUP BY 1),
+        files AS (
+            SELECT athlete_id, count(*) FILTER (status IN ('loaded', 'partial')) AS files_loaded,
+                   count(*) FILTER (status = 'quarantined') AS files_quarantined
+            FROM files GROUP BY 1)
+        SELECT a.athlete_id, a.time_zone, n.nights, n.first_night, n.last_night,
+               n.last_resting_hr, n.last_hrv_ms, n.last_sleep_hours,
+               coalesce(t.status, CASE WHEN n.nights > 0 THEN 'ok' END) AS status,
+               coalesce(r.warnings_7d, 0) AS warnings_7d, coalesce(r.watches_7d, 0) AS watches_7d,
+               coalesce(fi.files_loaded, 0) AS files_loaded,
+               coalesce(fi.files_quarantined, 0) AS files_quarantined
+        FROM athletes a
+        LEFT JOIN nights n USING (athlete_id)
+        LEFT JOIN today t USING (athlete_id)
+        LEFT JOIN recent r USING (athlete_id)
+        LEFT JOIN files fi USING (athlete_id)
+        """,
+    ),
+}
+
+#: v_data_sufficiency (migration 6): one row per athlete, how much data each marker has.
+V_DATA_SUFFICIENCY = (
+    "One row per athlete: nights with each marker, coverage and the last night with data; "
+    "nights_without_data counts from the newest night of any athlete (0 = up to date).",
+    """
+    WITH team AS (SELECT max(night) AS team_last_night FROM nightly_metrics),
+    n AS (
+        SELECT athlete_id,
+               count(*) FILTER (resting_hr IS NOT NULL OR hrv_ms IS NOT NULL
+                                OR sleep_hours IS NOT NULL) AS nights_with_data,
+               count(resting_hr) AS nights_resting_hr,
+               count(hrv_ms) AS nights_hrv,
+               count(sleep_hours) AS nights_sleep,
+               min(night) AS first_night,
+               max(night) FILTER (resting_hr IS NOT NULL OR hrv_ms IS NOT NULL
+                                  OR sleep_hours IS NOT NULL) AS last_night,
+               max(night) FILTER (resting_hr IS NOT NULL) AS last_night_resting_hr,
+               max(night) FILTER (hrv_ms IS NOT NULL) AS last_night_hrv,
+               max(night) FILTER (sleep_hours IS NOT NULL) AS last_night_sleep,
+               count(*) FILTER ((resting_hr IS NOT NULL OR hrv_ms IS NOT NULL
+                                 OR sleep_hours IS NOT NULL)
+                                AND night > (SELECT team_last_night FROM team) - 28)
+                   AS nights_with_data_28
+        FROM nightly_metrics GROUP BY 1)
+    SELECT a.athlete_id, coalesce(n.nights_with_data, 0) AS nights_with_data,
+           coalesce(n.nights_resting_hr, 0) AS nights_resting_hr,
+           coalesce(n.nights_hrv, 0) AS nights_hrv,
+           coalesce(n.nights_sleep, 0) AS nights_sleep,
+           n.first_night, n.last_night, n.last_night_resting_hr, n.last_night_hrv,
+           n.last_night_sleep,
+           round(n.nights_with_data / (date_diff('day', n.first_night, n.last_night) + 1), 3)
+               AS coverage,
+           round(coalesce(n.nights_with_data_28, 0) / 28, 3) AS coverage_28,
+           t.team_last_night,
+           date_diff('day', n.last_night, t.team_last_night) AS nights_without_data
+    FROM athletes a CROSS JOIN team t LEFT JOIN n USING (athlete_id)
+    """,
+)
 
 
 def lit(text: str) -> str:
