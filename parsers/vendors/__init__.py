@@ -36,7 +36,9 @@ from parsers.vendors import (
     hrv4training,
     oura,
     polar,
+    polar_hrm,
     samsung_health,
+    suunto,
     whoop,
 )
 from parsers.vendors.common import VendorFormat
@@ -53,6 +55,8 @@ VENDOR_PARSERS: list[ModuleType] = [
     elite_hrv,
     health_connect,
     samsung_health,
+    polar_hrm,
+    suunto,
 ]
 
 
