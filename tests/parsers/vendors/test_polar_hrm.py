@@ -28,6 +28,11 @@ def hrm(rows: list[int | str], *, date: str = "20250301", start: str = "06:58:10
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
+#: fuzz seeds (tests/fuzz/fuzzkit.vendor_fixtures reads upper-case bytes constants)
+RR_HRM = hrm([1000, 1050, 980, 2800, 1000, "1000\t120", 990])
+SAMPLED_HRM = hrm([61, 63, 0, 64], interval=5)
+
+
 def test_only_its_own_sniffer_claims_it():
     assert claimants(hrm([1000, 1020]), "a.hrm") == ["polar_hrm"]
     assert claimants(b"[Params]\nfoo=1\n", "a.ini") == []

@@ -36,6 +36,12 @@ def app(blocks: list[tuple[str, list[int]]]) -> bytes:
     }).encode()
 
 
+#: fuzz seeds (tests/fuzz/fuzzkit.vendor_fixtures reads upper-case bytes constants)
+SML = sml("1000 1050 980 2800 1000 990")
+APP_JSON = app([("2025-03-01T07:00:02.000+01:00", [1000, 1000]),
+                ("2025-03-01T07:00:03.000+01:00", [1000])])
+
+
 def test_each_file_is_claimed_by_its_own_sniffer_only():
     assert claimants(sml("1000 1000"), "a.sml") == ["suunto_sml"]
     assert claimants(app([("2025-03-01T07:00:01.000+01:00", [1000])]), "s.json") == [
