@@ -16,9 +16,8 @@ import pytest
 
 from flows.ingest import ingest
 from flows.nightly import nightly
-from sample_data import samsung_health
 from sample_data.export_plan import plan
-from sample_data.vendors import beat_plan, polar_hrm, suunto
+from sample_data.vendors import beat_plan, polar_hrm, samsung_health, suunto
 from warehouse.db import connect
 from warehouse.sql import frame
 
