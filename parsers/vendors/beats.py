@@ -19,9 +19,11 @@ from parsers.base import ParseError, conform
 from parsers.vendors.placing import AMBIGUOUS_LOCAL, NONEXISTENT_LOCAL
 
 #: A recording whose intervals add up to less than its stated length by more than this
-#: (and `TRUNCATION_SHARE` of it) lost its end: the file is `partial`.
-TRUNCATION_SLACK = timedelta(seconds=10)
-TRUNCATION_SHARE = 0.01
+#: (and `TRUNCATION_SHARE` of it) lost its end: the file is `partial`. The slack is generous
+#: because a monitor may store no interval while the strap loses contact (a short gap in a
+#: healthy file); a copy cut short usually loses far more.
+TRUNCATION_SLACK = timedelta(seconds=30)
+TRUNCATION_SHARE = 0.02
 
 
 def local_start(naive: datetime, tz: str | None) -> tuple[datetime | None, str | None]:

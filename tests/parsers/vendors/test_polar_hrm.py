@@ -126,3 +126,11 @@ def test_recognised_inside_a_zip():
     from parsers.archive import iter_members
     (member,) = list(iter_members(buf.getvalue(), "export.zip"))
     assert parse_file(member.data, member.name, tz=ZONE).format == "polar_hrm"
+
+
+@pytest.mark.parametrize("missing_s, partial", [(70, False), (75, True)])
+def test_a_short_contact_gap_is_not_called_a_cut(missing_s, partial):
+    """1 h stated: up to max(30 s, 2 % = 72 s) of missing beats is a contact gap, not a cut."""
+    rows = [1000] * (3600 - missing_s)
+    parsed = polar_hrm.parse(hrm(rows, length="01:00:00.0"), "a.hrm", tz=ZONE)
+    assert bool(parsed.problems) is partial
