@@ -27,6 +27,7 @@ from parsers.base import ParsedFile, ParseError, conform
 from parsers.vendors.beats import beats_frame, local_start, truncation_problem, unplaceable
 from parsers.vendors.common import (
     VendorFormat,
+    common_offset,
     decode_text,
     frames_of,
     has_keys,
@@ -220,19 +221,23 @@ def parse_json(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedF
     #   "Attributes": {"suunto/sml": {"R-R": {"IBI": [1029]}}}},
     #  {"TimeISO8601": "...", "Attributes": {"suunto/sml": {"Sample": {"HR": 0.97, ...}}}}]}
     doc = obj(load_json(data, name))
-    blocks, unreadable = [], 0
+    blocks: list[tuple[datetime, list[float], bool]] = []
+    unreadable, broken, offsets = 0, False, []
     for sample in items(doc.get("Samples")):
         rr = obj(obj(obj(obj(sample).get("Attributes")).get("suunto/sml")).get("R-R"))
         if "IBI" not in rr:
             continue
-        ibi = [v for v in items(rr.get("IBI")) if isinstance(v, int | float)
-               and not isinstance(v, bool)]
-        when = _aware(obj(sample).get("TimeISO8601")
-                      if isinstance(obj(sample).get("TimeISO8601"), str) else None)
-        if when is None or not ibi:
-            unreadable += len(items(rr.get("IBI"))) or 1
+        raw = items(rr.get("IBI"))
+        ibi = [float(v) for v in raw if isinstance(v, int | float) and not isinstance(v, bool)]
+        stamp = obj(sample).get("TimeISO8601")
+        when = _aware(stamp if isinstance(stamp, str) else None)
+        if when is None or not ibi or len(ibi) != len(raw):
+            unreadable += len(raw) or 1  # the block's beats have no known time
+            broken = True
             continue
-        blocks.append((when, [float(v) for v in ibi]))
+        offsets.append(_offset_s(stamp))
+        blocks.append((when, ibi, broken))
+        broken = False
     if not blocks and not unreadable:
         raise ParseError(f"{name or 'file'}: no R-R blocks in this Suunto JSON (the move was "
                          f"recorded without R-R)")
@@ -242,17 +247,25 @@ def parse_json(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedF
         f"{unreadable} R-R values without a readable TimeISO8601 or number were skipped"]
     ) if unreadable else ({}, [])
     return ParsedFile(FORMAT_JSON, frames_of(rr_intervals=rr), vendor=VENDOR,
+                      utc_offset_s=common_offset(pl.Series(offsets, dtype=pl.Int64)),
                       dropped=dropped, problems=problems)
 
 
-def _chain(blocks: list[tuple[datetime, list[float]]]) -> list[tuple[datetime, list[float]]]:
-    """Blocks whose beats follow on (within `BLOCK_JOIN`) -> one run from one start, so
-    neighbouring beats stay exact neighbours; a larger gap starts a new run."""
+def _offset_s(stamp: str) -> int | None:
+    offset = datetime.fromisoformat(stamp.replace("Z", "+00:00")).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else None
+
+
+def _chain(blocks: list[tuple[datetime, list[float], bool]],
+           ) -> list[tuple[datetime, list[float]]]:
+    """Blocks (in file order) whose beats follow on (within `BLOCK_JOIN`) -> one run from one
+    start, so neighbouring beats stay exact neighbours; a larger gap, a step back or an
+    unreadable block before (`broken`) starts a new run."""
     runs: list[tuple[datetime, list[float]]] = []
     end = None
-    for when, values in sorted(blocks, key=lambda b: b[0]):
+    for when, values, broken in blocks:
         start = when - timedelta(milliseconds=sum(values))
-        if end is not None and abs(start - end) <= BLOCK_JOIN:
+        if end is not None and not broken and abs(start - end) <= BLOCK_JOIN:
             runs[-1][1].extend(values)
         else:
             runs.append((start, list(values)))

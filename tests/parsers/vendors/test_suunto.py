@@ -127,3 +127,23 @@ def test_app_json_blocks_without_a_time_are_counted():
     parsed = suunto.parse_json(data, "s.json")
     assert parsed.frames["rr_intervals"].height == 2
     assert parsed.dropped == {"unreadable_value": 2}
+
+
+@pytest.mark.hostile
+def test_a_damaged_block_is_counted_and_never_bridged():
+    """The middle block holds a value that is no number: its beats have no known time, and
+    the next block starts its own run instead of joining the first."""
+    data = json.dumps({"Samples": [
+        {"TimeISO8601": "2025-03-01T07:00:02.000+01:00",
+         "Attributes": {"suunto/sml": {"R-R": {"IBI": [1000, 1000]}}}},
+        {"TimeISO8601": "2025-03-01T07:00:02.500+01:00",
+         "Attributes": {"suunto/sml": {"R-R": {"IBI": ["5OO"]}}}},
+        {"TimeISO8601": "2025-03-01T07:00:03.400+01:00",
+         "Attributes": {"suunto/sml": {"R-R": {"IBI": [900]}}}},
+    ]}).encode()
+    parsed = suunto.parse_json(data, "s.json")
+    assert parsed.frames["rr_intervals"]["ts"].to_list() == [
+        datetime(2025, 3, 1, 6, 0, 1, tzinfo=UTC), datetime(2025, 3, 1, 6, 0, 2, tzinfo=UTC),
+        datetime(2025, 3, 1, 6, 0, 3, 400_000, tzinfo=UTC)]
+    assert parsed.dropped == {"unreadable_value": 1}
+    assert parsed.utc_offset_s == 3600
