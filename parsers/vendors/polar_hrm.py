@@ -81,16 +81,16 @@ def _period(params: dict[str, str], name: str) -> int:
     return int(raw)
 
 
-def _rows(body: str) -> tuple[list[float], int | None, str | None]:
+def _rows(body: str) -> tuple[list[float], int | None]:
     """First column of every [HRData] row, up to the first row that is not a number:
-    (values, 1-based row of that row or None, its text)."""
+    (values, 1-based number of that row or None)."""
     values: list[float] = []
     for i, line in enumerate(ln for ln in body.splitlines() if ln.strip()):
         first = line.split()[0]
         if not first.isdigit():
-            return values, i + 1, line.strip()
+            return values, i + 1
         values.append(float(first))
-    return values, None, None
+    return values, None
 
 
 def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
@@ -116,12 +116,13 @@ def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
         last = list(sections)[-1]
         raise ParseError(f"{name or 'file'}: no [HRData] section (the file ends in [{last}]: "
                          f"cut short?); export the exercise again from Polar ProTrainer")
-    values, bad_row, bad_text = _rows(sections["HRData"])
+    values, bad_row = _rows(sections["HRData"])
     dropped, problems = {}, []
     if bad_row is not None:
         lost = sum(1 for ln in sections["HRData"].splitlines() if ln.strip()) - len(values)
         dropped[UNREADABLE_ROW] = lost
-        problems.append(f"[HRData] row {bad_row} is not a number ({bad_text[:20]!r}): the "
+        # the row's text is not quoted: it may hold health values (reasons reach the console)
+        problems.append(f"[HRData] row {bad_row} does not start with a whole number: the "
                         f"{lost} rows from there on cannot be placed in time and are skipped")
     start, unknown = local_start(naive, tz)
     device = f"polar monitor {params['Monitor']}" if params.get("Monitor") else None
