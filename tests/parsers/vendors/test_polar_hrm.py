@@ -134,3 +134,10 @@ def test_a_short_contact_gap_is_not_called_a_cut(missing_s, partial):
     rows = [1000] * (3600 - missing_s)
     parsed = polar_hrm.parse(hrm(rows, length="01:00:00.0"), "a.hrm", tz=ZONE)
     assert bool(parsed.problems) is partial
+
+
+def test_unix_line_ends_read_the_same():
+    """Files copied through other tools often lose ProTrainer's CRLF."""
+    crlf = polar_hrm.parse(RR_HRM, "a.hrm", tz=ZONE).frames["rr_intervals"]
+    lf = polar_hrm.parse(RR_HRM.replace(b"\r\n", b"\n"), "a.hrm", tz=ZONE).frames["rr_intervals"]
+    assert lf.equals(crlf) and crlf.height == 7

@@ -147,3 +147,18 @@ def test_a_damaged_block_is_counted_and_never_bridged():
         datetime(2025, 3, 1, 6, 0, 3, 400_000, tzinfo=UTC)]
     assert parsed.dropped == {"unreadable_value": 1}
     assert parsed.utc_offset_s == 3600
+
+
+def test_both_kinds_are_recognised_inside_a_zip():
+    import io
+    import zipfile
+
+    from parsers.archive import iter_members
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("Moveslink2/log-1-2025-10-25T22_50_00-0.sml", SML)
+        z.writestr("entry_1_2/samples.json", APP_JSON)
+    formats = [parse_file(m.data, m.name, tz=ZONE).format
+               for m in iter_members(buf.getvalue(), "suunto.zip")]
+    assert formats == ["suunto_sml", "suunto_json"]
