@@ -133,3 +133,21 @@ def test_a_recording_cut_short_is_partial_and_its_night_still_computes(warehouse
         hrv, method = con.execute("SELECT hrv_ms, hrv_method FROM nightly_metrics "
                                   "WHERE athlete_id = 'cut'").fetchone()
     assert (hrv, method) == (night.hrv_ms, "rr_rmssd_5min")  # half the night: coverage ~0.5
+
+
+def test_a_night_across_the_spring_change_computes_exactly(tmp_path, prefect_server):
+    """The night to 29 March 2026: the clock skips 02:00-03:00, the beats do not."""
+    nights = plan(date(2026, 3, 28), 2, ZONE)
+    db = str(tmp_path / "spring.duckdb")
+    ingest([str(watch_export(tmp_path / "w", nights, "spring")),
+            str(polar_hrm.write_export(tmp_path / "e", nights))], db, athlete="spring", tz=ZONE)
+    nightly(db)
+    with connect(db, read_only=True) as con:
+        got = frame(con, "SELECT night, hrv_ms, hrv_method FROM nightly_metrics ORDER BY night")
+        last = con.execute("SELECT max(ts) FROM rr_intervals WHERE ts < TIMESTAMPTZ "
+                           "'2026-03-29 05:30:00+00'").fetchone()[0]  # before the morning test
+    assert got.rows() == [(p.night, p.hrv_ms, "rr_rmssd_5min") for p in nights]
+    # the plan's second night: bed 22:40 CET (21:40 UTC) on 28 March; 440 minutes later is
+    # 05:00 UTC = 07:00 CEST (the wall clock says 8 h 20 min)
+    assert datetime(2026, 3, 29, 5, 0, tzinfo=UTC) <= last.astimezone(UTC) < \
+        datetime(2026, 3, 29, 5, 0, 3, tzinfo=UTC)
