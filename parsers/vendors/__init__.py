@@ -31,6 +31,7 @@ from parsers.vendors import (
     apple_health,
     elite_hrv,
     fitbit,
+    gadgetbridge,
     garmin_connect,
     health_connect,
     hrv4training,
@@ -52,6 +53,7 @@ VENDOR_PARSERS: list[ModuleType] = [
     hrv4training,
     elite_hrv,
     health_connect,
+    gadgetbridge,
     samsung_health,
 ]
 
