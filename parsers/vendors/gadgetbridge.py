@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from pathlib import PurePosixPath
 
 import polars as pl
 
@@ -36,6 +37,13 @@ from parsers.vendors.gadgetbridge_sleep import sessions_stages
 VENDOR = "gadgetbridge"
 FORMAT = "gadgetbridge_db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: The database's name in the export zip (`database/Gadgetbridge`) and on the phone.
+DB_NAME = "Gadgetbridge"
+#: A cut-short database is padded back to the size its header declares (what the intact
+#: pages hold is then readable), unless that size is over this cap or this many times the
+#: bytes at hand (a hostile header must not make herstel allocate gigabytes).
+MAX_PAD_BYTES = 1 << 30
+MAX_PAD_FACTOR = 64
 #: How far into the file the sniffer looks for the table names (the schema sits in front).
 SNIFF_SCHEMA_BYTES = 1 << 20
 #: Rows fetched at a time: what was read before a damaged page is kept.
@@ -44,16 +52,19 @@ FETCH_ROWS = 50_000
 BAD_UNIT = "timestamp_not_in_table_unit"
 UNMAPPED_KIND = "raw_kind_unmapped"
 #: What a person can do about a damaged database.
-EXPORT_AGAIN = ("export it again in Gadgetbridge (Settings -> Data management -> Export zip) "
-                "and copy the whole file")
+EXPORT_AGAIN = "export it again in Gadgetbridge (Settings -> Data management -> Export zip)"
 
 
 def sniff(data: bytes, name: str) -> bool:
-    """A SQLite file whose schema names Gadgetbridge's own tables."""
+    """A SQLite file whose schema names Gadgetbridge's own tables, or a SQLite file named
+    `Gadgetbridge` (the export's own name: a cut-short copy may have lost its schema pages,
+    and deserves the reason of this parser rather than "unknown binary content")."""
     if not data.startswith(SQLITE_MAGIC):
         return False
     head = data[:SNIFF_SCHEMA_BYTES]
-    return sum(marker in head for marker in gt.MARKERS) >= 2
+    if sum(marker in head for marker in gt.MARKERS) >= 2:
+        return True
+    return PurePosixPath(name.replace("\\", "/")).name.lower() == DB_NAME.lower()
 
 
 class _Db:
@@ -67,6 +78,7 @@ class _Db:
         self.tables = self._tables()
         self.used_devices: set[int] = set()
         self.cache: dict[tuple, pl.DataFrame] = {}
+        self.damaged = False
 
     def _tables(self) -> set[str]:
         try:
@@ -103,8 +115,9 @@ class _Db:
             while batch := cursor.fetchmany(FETCH_ROWS):
                 got.extend(batch)
         except (sqlite3.Error, UnicodeDecodeError) as exc:
-            self.problems.append(f"{table}: damaged after {len(got)} rows ({exc}): the rest of "
-                                 f"the table is lost; {EXPORT_AGAIN}")
+            self.damaged = True
+            self.problems.append(f"{table}: damaged after {len(got)} rows ({exc}); the rest "
+                                 f"of the table is lost")
         # SQLite keeps any type in any column: a value of the wrong type becomes null
         return pl.DataFrame(got, schema=schema, orient="row", strict=False)
 
@@ -252,12 +265,33 @@ def _xiaomi_sessions(db: _Db) -> pl.DataFrame:
         pl.col("end_ms") > pl.col("start_ms"))
 
 
-def _open(data: bytes, name: str) -> sqlite3.Connection:
+def _declared_bytes(data: bytes) -> int | None:
+    """The database size its header declares (page size x page count), when valid."""
+    if len(data) < 100 or data[24:28] != data[92:96]:  # size field stale (very old writers)
+        return None
+    page = int.from_bytes(data[16:18], "big")
+    page = 65536 if page == 1 else page
+    return page * int.from_bytes(data[28:32], "big")
+
+
+def _restored(data: bytes, name: str, problems: list[str]) -> bytes:
+    """A cut-short database padded with empty pages to its declared size, said in problems."""
+    declared = _declared_bytes(data)
+    if declared is None or declared <= len(data):
+        return data
+    if declared > MAX_PAD_BYTES or declared > MAX_PAD_FACTOR * len(data):
+        return data
+    problems.append(f"the database is cut short ({len(data):,} of {declared:,} bytes): "
+                    f"loaded what its intact pages hold; {EXPORT_AGAIN}")
+    return data + bytes(declared - len(data))
+
+
+def _open(data: bytes, name: str, problems: list[str]) -> sqlite3.Connection:
     con = sqlite3.connect(":memory:")
     # a damaged file may hold text that is not UTF-8: replaced, never a crash
     con.text_factory = lambda raw: raw.decode("utf-8", errors="replace")
     try:
-        con.deserialize(data)
+        con.deserialize(_restored(data, name, problems))
         con.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except (sqlite3.Error, UnicodeDecodeError) as exc:
         con.close()
@@ -275,8 +309,10 @@ def _device_label(db: _Db) -> str | None:
 
 def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
     """The records herstel uses, of every device the database holds; see the docstring."""
-    with closing(_open(data, name)) as con:
+    opening: list[str] = []
+    with closing(_open(data, name, opening)) as con:
         db = _Db(con, name)
+        db.problems.extend(opening)
         if "DEVICE" not in db.tables:
             raise ParseError(f"{name or 'file'}: SQLite database without Gadgetbridge's DEVICE "
                              f"table; not a Gadgetbridge export")
@@ -289,6 +325,9 @@ def parse(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
             sleep_stages=_sleep(db),
         )
         device = _device_label(db)
+        if db.damaged and not opening:  # one line says what to do, before the tables' lines
+            db.problems.insert(0, f"the database is damaged: loaded what could be read; "
+                                  f"{EXPORT_AGAIN}")
     return ParsedFile(FORMAT, frames, vendor=VENDOR, device=device, problems=db.problems,
                       dropped=db.dropped)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from parsers.base import conform
+from parsers.base import conform, empty
 
 OUTSIDE = "sleep_stage_outside_session"
 UNMAPPED = "sleep_stage_code_unmapped"
@@ -29,7 +29,7 @@ def sessions_stages(samples: pl.DataFrame, sessions: pl.DataFrame, codes: dict[i
     """`samples` (`t_ms, device, code`) within `sessions` (`device, start_ms, end_ms`) ->
     canonical sleep_stages; rows left out are counted through `count(reason, n)`."""
     if samples.is_empty():
-        return conform(pl.DataFrame(), "sleep_stages")
+        return empty("sleep_stages")
     ordered = samples.sort("device", "t_ms")
     bounds = sessions.sort("device", "start_ms").with_columns(
         pl.int_range(pl.len()).alias("session"))
