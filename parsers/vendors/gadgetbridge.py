@@ -32,7 +32,8 @@ import polars as pl
 from parsers.base import ParsedFile, ParseError, conform
 from parsers.vendors import gadgetbridge_tables as gt
 from parsers.vendors.common import VendorFormat, frames_of, merge_runs
-from parsers.vendors.gadgetbridge_sleep import sessions_stages
+from parsers.vendors.gadgetbridge_sleep import SCHEMA as SLEEP_SCHEMA
+from parsers.vendors.gadgetbridge_sleep import one_device_per_night, sessions_stages
 
 VENDOR = "gadgetbridge"
 FORMAT = "gadgetbridge_db"
@@ -233,7 +234,8 @@ def _raw_kind_sleep(db: _Db) -> pl.DataFrame:
                                           return_dtype=pl.String)
     frame = minutes.with_columns(stage.alias("stage")).filter(pl.col("stage").is_not_null())
     return frame.select(_utc().alias("start_ts"),
-                        (_utc() + pl.duration(seconds=gt.MINUTE_S)).alias("end_ts"), "stage")
+                        (_utc() + pl.duration(seconds=gt.MINUTE_S)).alias("end_ts"), "stage",
+                        "device").cast(SLEEP_SCHEMA)
 
 
 def _sleep(db: _Db) -> pl.DataFrame:
@@ -244,7 +246,8 @@ def _sleep(db: _Db) -> pl.DataFrame:
     xiaomi = sessions_stages(
         db.timed(gt.XIAOMI_STAGE_TABLE, code), _xiaomi_sessions(db), gt.XIAOMI_STAGES,
         upper_bound=False, count=db.count)
-    return merge_runs(pl.concat([garmin, xiaomi, _raw_kind_sleep(db)]))
+    every = pl.concat([garmin, xiaomi, _raw_kind_sleep(db)])
+    return merge_runs(one_device_per_night(every, db.count).drop("device"))
 
 
 def _garmin_sessions(db: _Db) -> pl.DataFrame:

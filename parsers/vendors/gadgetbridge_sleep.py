@@ -10,26 +10,32 @@ that bounds the night. Which side of its interval a row stamps differs by vendor
 A row outside every session of its device cannot be given an interval: dropped and counted
 (`sleep_stage_outside_session`). A code herstel does not know becomes `unmeasurable`,
 counted under `sleep_stage_code_unmapped` (the interval is kept: the device slept there).
+Where two devices slept the same night, one is kept (`one_device_per_night`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import polars as pl
 
-from parsers.base import conform, empty
-
 OUTSIDE = "sleep_stage_outside_session"
 UNMAPPED = "sleep_stage_code_unmapped"
+OVERLAP = "sleep_overlaps_other_device"
+#: Stages of one device closer than this belong to one sleep period (as in parsers.clean).
+PERIOD_GAP = timedelta(hours=1)
+#: What every function here returns: stage intervals with the device that recorded them.
+SCHEMA = {"start_ts": pl.Datetime("us", "UTC"), "end_ts": pl.Datetime("us", "UTC"),
+          "stage": pl.String, "device": pl.Int64}
 
 
 def sessions_stages(samples: pl.DataFrame, sessions: pl.DataFrame, codes: dict[int, str], *,
                     upper_bound: bool, count: Callable[[str, int], None]) -> pl.DataFrame:
     """`samples` (`t_ms, device, code`) within `sessions` (`device, start_ms, end_ms`) ->
-    canonical sleep_stages; rows left out are counted through `count(reason, n)`."""
+    stage intervals (`SCHEMA`); rows left out are counted through `count(reason, n)`."""
     if samples.is_empty():
-        return empty("sleep_stages")
+        return pl.DataFrame(schema=SCHEMA)
     ordered = samples.sort("device", "t_ms")
     bounds = sessions.sort("device", "start_ms").with_columns(
         pl.int_range(pl.len()).alias("session"))
@@ -50,5 +56,31 @@ def sessions_stages(samples: pl.DataFrame, sessions: pl.DataFrame, codes: dict[i
     frame = spans.select(
         pl.from_epoch("a", time_unit="ms").dt.replace_time_zone("UTC").alias("start_ts"),
         pl.from_epoch("b", time_unit="ms").dt.replace_time_zone("UTC").alias("end_ts"),
-        pl.col("stage").fill_null("unmeasurable"))
-    return conform(frame, "sleep_stages")
+        pl.col("stage").fill_null("unmeasurable"), "device")
+    return frame.cast(SCHEMA)
+
+
+def one_device_per_night(stages: pl.DataFrame, count: Callable[[str, int], None],
+                         ) -> pl.DataFrame:
+    """Stage intervals (`SCHEMA`) of several devices -> only one device's sleep where their
+    sleep periods overlap (a band and a watch worn the same night): the period with the most
+    time asleep is kept (ties: the lowest DEVICE id); the others are counted (`OVERLAP`), so
+    a night is never asleep twice. Periods that overlap no other device's are all kept."""
+    if stages.is_empty():
+        return stages
+    ordered = stages.sort("device", "start_ts")
+    before = pl.col("end_ts").cum_max().shift(1).over("device")  # latest end so far
+    gap = pl.col("start_ts") > before + PERIOD_GAP
+    periods = ordered.with_columns(gap.fill_null(True).cum_sum().over("device").alias("period"))
+    asleep = (pl.col("end_ts") - pl.col("start_ts")).filter(pl.col("stage") != "awake")
+    spans = periods.group_by("device", "period").agg(
+        pl.col("start_ts").min().alias("a"), pl.col("end_ts").max().alias("b"),
+        asleep.sum().dt.total_seconds().alias("asleep_s"))
+    spans = spans.sort("a", "b").with_columns(
+        (pl.col("a") >= pl.col("b").cum_max().shift(1)).fill_null(True).cum_sum()
+        .alias("cluster"))
+    kept = spans.sort(["cluster", "asleep_s", "device"], descending=[False, True, False]).unique(
+        subset=["cluster"], keep="first", maintain_order=True)
+    count(OVERLAP, spans.height - kept.height)
+    return periods.join(kept.select("device", "period"), on=["device", "period"],
+                        how="semi").drop("period")

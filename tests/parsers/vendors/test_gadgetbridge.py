@@ -200,3 +200,17 @@ def test_the_generated_export_holds_every_device_and_the_fit_file(tmp_path):
     asleep = stages.filter(pl.col("stage") != "awake").select(
         (pl.col("end_ts") - pl.col("start_ts")).dt.total_minutes().sum()).item()
     assert asleep == 10 * 420  # 7 h a night, whichever device slept it
+
+
+def test_two_devices_on_one_night_count_once():
+    # a Mi Band 3 (RAW_KIND, 22:00-22:06 light/deep) and a Garmin (22:01-22:31) the same night;
+    # the next night only the Mi Band: kept whatever the Garmin did the night before
+    ms = T0 * 1000
+    mi3 = [_mi(T0 + k * MIN, 9 if k < 3 else 11, 55) for k in range(6)]
+    mi3 += [_mi(T0 + 86400 + k * MIN, 9, 55) for k in range(3)]
+    garmin = [(ms + k * 60_000, 2, 1, 2) for k in (11, 21, 31)]
+    events = [(ms + 60_000, 2, 1, 74, 0, None), (ms + 31 * 60_000, 2, 1, 74, 1, None)]
+    parsed = gadgetbridge.parse(_db(MI_BAND_ACTIVITY_SAMPLE=mi3, GARMIN_SLEEP_STAGE_SAMPLE=garmin,
+                                    GARMIN_EVENT_SAMPLE=events), "Gadgetbridge")
+    assert _stages(parsed) == [("22:01", "22:31", "light"), ("22:00", "22:03", "light")]
+    assert parsed.dropped == {"sleep_overlaps_other_device": 1}
