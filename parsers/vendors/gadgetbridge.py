@@ -154,17 +154,17 @@ class _Db:
 
 
 def _unit_problem(table: gt.Table, n: int, example: int | None) -> str:
-    unit = "seconds" if table.unit == gt.SECONDS else "milliseconds"
+    """Why rows of `table` were skipped, saying when their value fits the other unit."""
+    seconds = table.unit == gt.SECONDS
+    unit, other = ("seconds", "milliseconds") if seconds else ("milliseconds", "seconds")
     hint = ""
     if example is not None:
-        other = example // 1000 if table.unit == gt.SECONDS else example * 1000
-        other_low, other_high = (b * (1 if table.unit == gt.SECONDS else 1000)
-                                 for b in gt.PLAUSIBLE_S)
-        if other_low <= other < other_high:
-            hint = " (it looks like " + ("milliseconds" if table.unit == gt.SECONDS
-                                        else "seconds") + ")"
+        as_other_s = example // 1000 if seconds else example  # read in the other unit, in s
+        if gt.PLAUSIBLE_S[0] <= as_other_s < gt.PLAUSIBLE_S[1]:
+            hint = f" (it looks like {other})"
     rows = "row" if n == 1 else "rows"
-    return (f"{table.name}: {n} {rows} skipped: TIMESTAMP {example} is no time in {unit}, "
+    value = "empty" if example is None else str(example)
+    return (f"{table.name}: {n} {rows} skipped: TIMESTAMP {value} is no time in {unit}, "
             f"the unit this table keeps{hint}")
 
 
