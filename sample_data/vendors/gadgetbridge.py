@@ -37,7 +37,19 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sample_data.export_plan import PlannedNight, run_writer
+from sample_data.vendors.common import (
+    MINUTE,
+    Expect,
+    Member,
+    Night,
+    Out,
+    StudyAthlete,
+    hrv_series,
+    sleep_hr_series,
+)
 
+#: What herstel records for the database (`files.format`).
+FORMAT = "gadgetbridge_db"
 #: DEVICE rows: (_id, NAME, MANUFACTURER, IDENTIFIER, TYPE, TYPE_NAME)
 DEVICES = (
     (1, "Mi Band 3", "Huami", "E1:00:00:00:00:01", 14, "MIBAND3"),
@@ -284,3 +296,83 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --------------------------------------------------------------------------- vendor study
+
+
+#: The study athlete's bands, by night index: Garmin, Xiaomi, Mi Band 3 in turn.
+STUDY_DEVICES = (GARMIN, XIAOMI, MIBAND)
+
+
+def gadgetbridge(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
+    """The vendor study's Gadgetbridge athlete: `Gadgetbridge.zip` with the database (three
+    bands taking turns by night, the Amazfit at lunch) and the workouts as raw FIT files."""
+    from sample_data.vendors.garmin_connect import fit_activity_files
+
+    con = sqlite3.connect(":memory:")
+    con.executescript(SCHEMA)
+    con.executemany('INSERT INTO "DEVICE" ("_id", "NAME", "MANUFACTURER", "IDENTIFIER", '
+                    '"TYPE", "TYPE_NAME") VALUES (?, ?, ?, ?, ?, ?)', DEVICES)
+    for n in a.nights:
+        device = STUDY_DEVICES[n.index % len(STUDY_DEVICES)]
+        _study_night(con, n, device, dict(sleep_hr_series(n, rng)))
+        ex.add(n.night, "stages", n.sleep_hours, FORMAT)
+        ex.add(n.night, "sleep_hr_30min", n.resting_hr, FORMAT)
+        if device == GARMIN:
+            ex.add(n.night, "device_5min", n.hrv_ms, FORMAT)
+            ex.add(n.night, "dev_resting_hr", n.resting_hr, FORMAT)
+            ex.add(n.night, "dev_hrv_rmssd_ms", n.hrv_ms, FORMAT)
+    for i in range(a.days):
+        noon = datetime.combine(a.start + timedelta(days=i), time(12), a.tz)
+        _study_lunch(con, int(noon.timestamp()))
+    members = [Member("database/Gadgetbridge", con.serialize(), FORMAT)]
+    con.close()
+    members += [Member(f"{FIT_DIR}/{name.rsplit('/', 1)[-1]}", data, "fit")
+                for name, data in fit_activity_files(a)]
+    out.zip(a, "Gadgetbridge.zip", members)
+
+
+def _study_night(con: sqlite3.Connection, n: Night, device: int, hr: dict[int, int]) -> None:
+    """One planned night of the study on `device`: minute samples from bed to out of bed
+    (HR every 5 minutes, "no reading" in between), and the device's sleep tables."""
+    minutes = range(n.bedtime, n.out_of_bed, MINUTE)
+    none = NO_READING[device]
+    table = {MIBAND: "MI_BAND_ACTIVITY_SAMPLE", GARMIN: "GARMIN_ACTIVITY_SAMPLE",
+             XIAOMI: "XIAOMI_ACTIVITY_SAMPLE"}[device]
+    kind = (lambda t: MIBAND_KIND[n.stage_at(t)]) if device == MIBAND else (lambda t: 0)
+    _activity(con, table, device, [(datetime.fromtimestamp(t, UTC), kind(t), hr.get(t, none))
+                                   for t in minutes])
+    if device == GARMIN:
+        _study_garmin(con, n)
+    elif device == XIAOMI:
+        secs = {s: n.seconds(s) // MINUTE for s in XIAOMI_STAGE}
+        con.execute('INSERT INTO "XIAOMI_SLEEP_TIME_SAMPLE" VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?)',
+                    (n.bedtime * 1000, XIAOMI, USER_ID, n.out_of_bed * 1000, sum(secs.values()),
+                     secs["deep"], secs["light"], secs["rem"], secs["awake"]))
+        con.executemany('INSERT INTO "XIAOMI_SLEEP_STAGE_SAMPLE" VALUES (?, ?, ?, ?)',
+                        [(s * 1000, XIAOMI, USER_ID, XIAOMI_STAGE[st]) for st, s, _ in n.runs])
+
+
+def _study_garmin(con: sqlite3.Connection, n: Night) -> None:
+    con.executemany('INSERT INTO "GARMIN_SLEEP_STAGE_SAMPLE" VALUES (?, ?, ?, ?)',
+                    [((t + MINUTE) * 1000, GARMIN, USER_ID, GARMIN_STAGE[n.stage_at(t)])
+                     for t in range(n.bedtime, n.out_of_bed, MINUTE)])
+    con.executemany('INSERT INTO "GARMIN_EVENT_SAMPLE" VALUES (?, ?, ?, ?, ?, NULL)',
+                    [(n.bedtime * 1000, GARMIN, USER_ID, GARMIN_SLEEP_EVENT, 0),
+                     (n.out_of_bed * 1000, GARMIN, USER_ID, GARMIN_SLEEP_EVENT, 1)])
+    con.executemany('INSERT INTO "GARMIN_HRV_VALUE_SAMPLE" VALUES (?, ?, ?, ?)',
+                    [(t * 1000, GARMIN, USER_ID, int(v)) for t, v in hrv_series(n)
+                     if v is not None])
+    morning = (n.out_of_bed + 3600) * 1000
+    con.execute('INSERT INTO "GARMIN_HRV_SUMMARY_SAMPLE" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                (morning, GARMIN, USER_ID, n.hrv_ms, n.hrv_ms, n.hrv_ms + 15, 30, 35, 55, 1))
+    con.execute('INSERT INTO "GARMIN_HEART_RATE_RESTING_SAMPLE" VALUES (?, ?, ?, ?)',
+                (morning, GARMIN, USER_ID, n.resting_hr))
+
+
+def _study_lunch(con: sqlite3.Connection, noon: int) -> None:
+    con.executemany(
+        'INSERT INTO "HUAMI_EXTENDED_ACTIVITY_SAMPLE" ("TIMESTAMP", "DEVICE_ID", "USER_ID", '
+        '"RAW_INTENSITY", "STEPS", "RAW_KIND", "HEART_RATE") VALUES (?, ?, ?, 20, 15, 1, ?)',
+        [(noon + m * MINUTE, AMAZFIT, USER_ID, LUNCH_HR_BPM) for m in range(LUNCH_MIN)])
