@@ -13,8 +13,8 @@ from parsers.base import ParseError
 from parsers.registry import parse_file
 from parsers.vendors import claimants, gadgetbridge
 from sample_data.export_plan import plan
-from sample_data.vendors.health_connect import SCHEMA as HC_SCHEMA
 from sample_data.vendors.gadgetbridge import SCHEMA, write_export
+from sample_data.vendors.health_connect import SCHEMA as HC_SCHEMA
 
 T0 = int(datetime(2025, 3, 1, 22, 0, tzinfo=UTC).timestamp())  # seconds
 MIN = 60
