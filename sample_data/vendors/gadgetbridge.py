@@ -25,14 +25,17 @@ The athlete changed devices during the plan (docs/sources/gadgetbridge.md):
 
 Minutes without a reading carry the bands' codes (255, 0, -1): never heart rate. The plan
 spans the autumn clock change (26 October 2025 in Amsterdam) with the default start.
+
+The vendor study's `gadgetbridge` profile (`gadgetbridge`, called by
+`sample_data.vendors.study`) writes the same layout from a study athlete's plan: the bands
+take turns by night (Garmin, Xiaomi, Mi Band 3), HR every 5 minutes in bed (the plan's
+series), the Amazfit at lunch, the athlete's workouts as FIT files under `files/`.
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
-import tempfile
-import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -46,6 +49,7 @@ from sample_data.vendors.common import (
     StudyAthlete,
     hrv_series,
     sleep_hr_series,
+    zip_bytes,
 )
 
 #: What herstel records for the database (`files.format`).
@@ -242,9 +246,9 @@ def _lunch(con: sqlite3.Connection, p: PlannedNight) -> None:
 NIGHT_WRITERS = {MIBAND: _miband_night, GARMIN: _garmin_night, XIAOMI: _xiaomi_night}
 
 
-def write_database(path: Path, nights: list[PlannedNight]) -> None:
-    """The Gadgetbridge SQLite database of `nights` at `path`."""
-    con = sqlite3.connect(path)
+def database(nights: list[PlannedNight]) -> bytes:
+    """The bytes of the Gadgetbridge SQLite database of `nights`."""
+    con = sqlite3.connect(":memory:")
     con.executescript(SCHEMA)
     con.executemany('INSERT INTO "DEVICE" ("_id", "NAME", "MANUFACTURER", "IDENTIFIER", '
                     '"TYPE", "TYPE_NAME") VALUES (?, ?, ?, ?, ?, ?)', DEVICES)
@@ -253,13 +257,15 @@ def write_database(path: Path, nights: list[PlannedNight]) -> None:
         NIGHT_WRITERS[device_for(i, len(nights))](con, p)
         _lunch(con, p)
     con.commit()
+    data = con.serialize()
     con.close()
+    return data
 
 
 def run_night(nights: list[PlannedNight]) -> PlannedNight:
     """The night whose evening (18:30 local on its wake-up date) has the Garmin run."""
     garmin = [p for i, p in enumerate(nights) if device_for(i, len(nights)) == GARMIN]
-    return garmin[0]
+    return garmin[0] if garmin else nights[0]
 
 
 def run_fit(p: PlannedNight) -> tuple[str, bytes]:
@@ -277,16 +283,13 @@ def run_fit(p: PlannedNight) -> tuple[str, bytes]:
 
 
 def write_export(out_dir: Path, nights: list[PlannedNight]) -> Path:
-    """`out_dir/Gadgetbridge.zip`: `database/Gadgetbridge` and a FIT file under `files/`."""
+    """`out_dir/Gadgetbridge.zip`: `database/Gadgetbridge` and a FIT file under `files/`
+    (fixed zip timestamps: the same nights give the same bytes)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "Gadgetbridge"
-        write_database(db_path, nights)
-        target = out_dir / "Gadgetbridge.zip"
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.write(db_path, "database/Gadgetbridge")
-            name, data = run_fit(run_night(nights))
-            archive.writestr(name, data)
+    name, data = run_fit(run_night(nights))
+    target = out_dir / "Gadgetbridge.zip"
+    target.write_bytes(zip_bytes([Member("database/Gadgetbridge", database(nights)),
+                                  Member(name, data)]))
     return target
 
 
