@@ -75,7 +75,9 @@ EVENT_START, EVENT_STOP = 0, 1
 #: XIAOMI_SLEEP_STAGE_SAMPLE: TIMESTAMP=1761431400000, DEVICE_ID=3, USER_ID=1, STAGE=3.
 #: Each row STARTS its stage, which lasts until the next row (lower bound).
 XIAOMI_STAGE_TABLE = Table("XIAOMI_SLEEP_STAGE_SAMPLE", MILLIS, "STAGE")
-XIAOMI_STAGES = {2: "deep", 3: "light", 4: "rem", 5: "awake"}
+#: Codes as Gadgetbridge's SleepDetailsParser stores them: 0 not sleep, 1 n/a, 2 deep,
+#: 3 light, 4 REM, 5 awake.
+XIAOMI_STAGES = {0: "awake", 1: "unmeasurable", 2: "deep", 3: "light", 4: "rem", 5: "awake"}
 #: XIAOMI_SLEEP_TIME_SAMPLE: TIMESTAMP=1761431400000 (fell asleep), DEVICE_ID=3, USER_ID=1,
 #:   WAKEUP_TIME=1761458400000, IS_AWAKE=0, TOTAL_DURATION=440, DEEP_SLEEP_DURATION=60, ...
 XIAOMI_SESSION_TABLE = Table("XIAOMI_SLEEP_TIME_SAMPLE", MILLIS, "WAKEUP_TIME")

@@ -68,6 +68,8 @@ MIBAND_KIND = {"light": 9, "deep": 11, "rem": 9, "awake": 12}
 MIBAND_ACTIVITY_KIND = 1
 GARMIN_STAGE = {"awake": 1, "light": 2, "deep": 3, "rem": 4}
 XIAOMI_STAGE = {"deep": 2, "light": 3, "rem": 4, "awake": 5}
+#: The band's last stage row of a night, at the wake-up: "not sleep" (it lasts no time).
+XIAOMI_NOT_SLEEP = 0
 GARMIN_SLEEP_EVENT = 74
 #: Minutes before bed / after wake-up written as samples without a reading (per device).
 NO_READING = {MIBAND: 255, GARMIN: 0, XIAOMI: -1}
@@ -230,7 +232,8 @@ def _xiaomi_night(con: sqlite3.Connection, p: PlannedNight) -> None:
                  total["light"], total["rem"], total["awake"]))
     # each stage row stamps the START of its stage; the last lasts until WAKEUP_TIME
     con.executemany('INSERT INTO "XIAOMI_SLEEP_STAGE_SAMPLE" VALUES (?, ?, ?, ?)',
-                    [(_ms(a), XIAOMI, USER_ID, XIAOMI_STAGE[stage]) for stage, a, _ in stages])
+                    [(_ms(a), XIAOMI, USER_ID, XIAOMI_STAGE[stage]) for stage, a, _ in stages]
+                    + [(_ms(p.wake), XIAOMI, USER_ID, XIAOMI_NOT_SLEEP)])
 
 
 def _lunch(con: sqlite3.Connection, p: PlannedNight) -> None:
@@ -354,7 +357,8 @@ def _study_night(con: sqlite3.Connection, n: Night, device: int, hr: dict[int, i
                     (n.bedtime * 1000, XIAOMI, USER_ID, n.out_of_bed * 1000, sum(secs.values()),
                      secs["deep"], secs["light"], secs["rem"], secs["awake"]))
         con.executemany('INSERT INTO "XIAOMI_SLEEP_STAGE_SAMPLE" VALUES (?, ?, ?, ?)',
-                        [(s * 1000, XIAOMI, USER_ID, XIAOMI_STAGE[st]) for st, s, _ in n.runs])
+                        [(s * 1000, XIAOMI, USER_ID, XIAOMI_STAGE[st]) for st, s, _ in n.runs]
+                        + [(n.out_of_bed * 1000, XIAOMI, USER_ID, XIAOMI_NOT_SLEEP)])
 
 
 def _study_garmin(con: sqlite3.Connection, n: Night) -> None:
