@@ -8,6 +8,7 @@ then a Xiaomi band (stage table), and an Amazfit at lunch whose RAW_KIND is not 
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -26,12 +27,28 @@ GARMIN_NIGHTS = {p.night for i, p in enumerate(NIGHTS)
                  if writer.device_for(i, len(NIGHTS)) == writer.GARMIN}
 
 
+def _mixed_units_database() -> bytes:
+    """A bare database ("Export DB") whose Mi Band table holds one row stamped in ms."""
+    con = sqlite3.connect(":memory:")
+    con.executescript(writer.SCHEMA)
+    con.executemany('INSERT INTO "DEVICE" ("_id", "NAME", "MANUFACTURER", "IDENTIFIER", '
+                    '"TYPE", "TYPE_NAME") VALUES (?, ?, ?, ?, ?, ?)', writer.DEVICES)
+    t0 = int(datetime(2025, 10, 21, 12, 0, tzinfo=UTC).timestamp())
+    con.executemany('INSERT INTO "MI_BAND_ACTIVITY_SAMPLE" VALUES (?, 1, 1, 10, 0, 1, ?)',
+                    [(t0 + 60 * k, 70) for k in range(5)] + [(t0 * 1000 + 300_000, 71)])
+    return con.serialize()
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory, prefect_server):
     root = tmp_path_factory.mktemp("gb")
     archive = writer.write_export(root / "export", NIGHTS)
     db = str(root / "gb.duckdb")
     outcomes = ingest([str(archive)], db, athlete="gb", tz=ZONE)
+    bare = root / "phone" / "Gadgetbridge"
+    bare.parent.mkdir()
+    bare.write_bytes(_mixed_units_database())
+    ingest([str(bare)], db, athlete="gb2", tz=ZONE)
     nightly(db)
     return db, outcomes
 
@@ -42,11 +59,26 @@ def test_the_database_and_the_fit_file_are_loaded_with_unmapped_raw_kind_counted
                                                         ("loaded", "fit")]
     with connect(db, read_only=True) as con:
         files = frame(con, "SELECT format, status, rows_dropped, dropped_reasons FROM files "
-                           "ORDER BY format")
+                           "WHERE athlete_id = 'gb' ORDER BY format")
     gadget = files.filter(pl.col("format") == "gadgetbridge_db").row(0)
     # the Amazfit's 30 lunch minutes a day, 10 days: HR loaded, RAW_KIND not used
     assert gadget[1:3] == ("loaded", 300)
     assert json.loads(gadget[3]) == {"raw_kind_unmapped": 300}
+
+
+def test_a_row_in_the_wrong_unit_is_counted_and_named_not_converted(warehouse):
+    db, _ = warehouse
+    with connect(db, read_only=True) as con:
+        row = con.execute("SELECT format, status, rows_dropped, dropped_reasons, reason FROM "
+                          "files WHERE athlete_id = 'gb2'").fetchone()
+        bpm = con.execute("SELECT list(bpm ORDER BY ts) FROM heart_rate "
+                          "WHERE athlete_id = 'gb2'").fetchone()[0]
+    assert row[:3] == ("gadgetbridge_db", "partial", 1)
+    assert json.loads(row[3]) == {"timestamp_not_in_table_unit": 1}
+    assert row[4].startswith("MI_BAND_ACTIVITY_SAMPLE: 1 row skipped: TIMESTAMP 1761048300000 "
+                             "is no time in seconds, the unit this table keeps (it looks like "
+                             "milliseconds)")
+    assert bpm == [70] * 5
 
 
 def test_nightly_values_and_methods_match_the_plan(warehouse):
