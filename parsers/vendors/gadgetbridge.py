@@ -52,6 +52,7 @@ FETCH_ROWS = 50_000
 #: `dropped` reasons.
 BAD_UNIT = "timestamp_not_in_table_unit"
 UNMAPPED_KIND = "raw_kind_unmapped"
+START_UNKNOWN = "sleep_stage_start_unknown"
 #: What a person can do about a damaged database.
 EXPORT_AGAIN = "export it again in Gadgetbridge (Settings -> Data management -> Export zip)"
 
@@ -240,9 +241,9 @@ def _raw_kind_sleep(db: _Db) -> pl.DataFrame:
 
 def _sleep(db: _Db) -> pl.DataFrame:
     code = {"code": ("STAGE", pl.Int64)}
-    garmin = sessions_stages(
-        db.timed(gt.GARMIN_STAGE_TABLE, code), _garmin_sessions(db), gt.GARMIN_STAGES,
-        upper_bound=True, count=db.count)
+    levels = db.timed(gt.GARMIN_STAGE_TABLE, code)
+    garmin = sessions_stages(levels, _garmin_sessions(db, levels), gt.GARMIN_STAGES,
+                             upper_bound=True, count=db.count)
     xiaomi = sessions_stages(
         db.timed(gt.XIAOMI_STAGE_TABLE, code), _xiaomi_sessions(db), gt.XIAOMI_STAGES,
         upper_bound=False, count=db.count)
@@ -250,8 +251,11 @@ def _sleep(db: _Db) -> pl.DataFrame:
     return merge_runs(one_device_per_night(every, db.count).drop("device"))
 
 
-def _garmin_sessions(db: _Db) -> pl.DataFrame:
-    """(device, start_ms, end_ms) of each night: a sleep start event and the stop after it."""
+def _garmin_sessions(db: _Db, levels: pl.DataFrame) -> pl.DataFrame:
+    """(device, start_ms, end_ms) of each night: a sleep start event and the stop after it.
+    A device with sleep levels but no sleep events at all gets its nights from the levels
+    (runs with gaps under `gt.GARMIN_NIGHT_GAP_S`); the stretch before each night's first
+    level has no known start and is counted (`sleep_stage_start_unknown`), not guessed."""
     events = db.timed(gt.GARMIN_EVENT_TABLE, {"event": ("EVENT", pl.Int64),
                                               "type": ("EVENT_TYPE", pl.Int64)})
     events = events.filter(pl.col("event") == gt.GARMIN_SLEEP_EVENT).sort("device", "t_ms")
@@ -259,7 +263,17 @@ def _garmin_sessions(db: _Db) -> pl.DataFrame:
                                 pl.col("type").shift(-1).over("device").alias("next_type"))
     starts = pairs.filter((pl.col("type") == gt.EVENT_START)
                           & (pl.col("next_type") == gt.EVENT_STOP))
-    return starts.select("device", pl.col("t_ms").alias("start_ms"), "end_ms")
+    sessions = starts.select("device", pl.col("t_ms").alias("start_ms"), "end_ms")
+    orphans = levels.filter(~pl.col("device").is_in(events["device"].unique().to_list()))
+    if orphans.is_empty():
+        return sessions
+    gap = (pl.col("t_ms").diff() > gt.GARMIN_NIGHT_GAP_S * 1000).fill_null(True)
+    nights = (orphans.sort("device", "t_ms")
+              .with_columns(gap.cum_sum().over("device").alias("night"))
+              .group_by("device", "night").agg(pl.col("t_ms").min().alias("start_ms"),
+                                               pl.col("t_ms").max().alias("end_ms")))
+    db.count(START_UNKNOWN, nights.height)
+    return pl.concat([sessions, nights.select("device", "start_ms", "end_ms")])
 
 
 def _xiaomi_sessions(db: _Db) -> pl.DataFrame:

@@ -71,6 +71,8 @@ GARMIN_STAGES = {1: "awake", 2: "light", 3: "deep", 4: "rem"}
 GARMIN_EVENT_TABLE = Table("GARMIN_EVENT_SAMPLE", MILLIS, "EVENT")
 GARMIN_SLEEP_EVENT = 74
 EVENT_START, EVENT_STOP = 0, 1
+#: Without sleep events, levels further apart than this belong to different nights.
+GARMIN_NIGHT_GAP_S = 3 * 3600
 
 #: XIAOMI_SLEEP_STAGE_SAMPLE: TIMESTAMP=1761431400000, DEVICE_ID=3, USER_ID=1, STAGE=3.
 #: Each row STARTS its stage, which lasts until the next row (lower bound).

@@ -214,3 +214,14 @@ def test_two_devices_on_one_night_count_once():
                                     GARMIN_EVENT_SAMPLE=events), "Gadgetbridge")
     assert _stages(parsed) == [("22:01", "22:31", "light"), ("22:00", "22:03", "light")]
     assert parsed.dropped == {"sleep_overlaps_other_device": 1}
+
+
+def test_garmin_levels_without_sleep_events_lose_only_each_nights_first_stretch():
+    # two nights of levels (each row ends its stage), no GARMIN_EVENT_SAMPLE rows at all
+    ms = T0 * 1000
+    night = [(10, 2), (30, 3), (40, 4)]
+    rows = [(ms + day * 86_400_000 + k * 60_000, 2, 1, code)
+            for day in (0, 1) for k, code in night]
+    parsed = gadgetbridge.parse(_db(GARMIN_SLEEP_STAGE_SAMPLE=rows), "Gadgetbridge")
+    assert _stages(parsed) == [("22:10", "22:30", "deep"), ("22:30", "22:40", "rem")] * 2
+    assert parsed.dropped == {"sleep_stage_start_unknown": 2}
