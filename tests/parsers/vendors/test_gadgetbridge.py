@@ -225,3 +225,17 @@ def test_garmin_levels_without_sleep_events_lose_only_each_nights_first_stretch(
     parsed = gadgetbridge.parse(_db(GARMIN_SLEEP_STAGE_SAMPLE=rows), "Gadgetbridge")
     assert _stages(parsed) == [("22:10", "22:30", "deep"), ("22:30", "22:40", "rem")] * 2
     assert parsed.dropped == {"sleep_stage_start_unknown": 2}
+
+
+def test_an_old_database_without_type_names_maps_no_raw_kind():
+    # before TYPE_NAME (schema 62) DEVICE held only the numeric TYPE: no device is guessed
+    con = sqlite3.connect(":memory:")
+    con.executescript(SCHEMA.replace('"TYPE_NAME" TEXT NOT NULL, ', ""))
+    con.execute('INSERT INTO "DEVICE" ("_id", "NAME", "MANUFACTURER", "IDENTIFIER", "TYPE") '
+                "VALUES (1, 'band', 'maker', 'MAC1', 14)")
+    con.executemany('INSERT INTO "MI_BAND_ACTIVITY_SAMPLE" VALUES (?, ?, ?, ?, ?, ?, ?)',
+                    [_mi(T0 + k * MIN, 9, 55) for k in range(4)])
+    parsed = gadgetbridge.parse(con.serialize(), "Gadgetbridge")
+    assert parsed.rows() == {"heart_rate": 4}
+    assert parsed.dropped == {"raw_kind_unmapped": 4}
+    assert parsed.device is None and parsed.problems == []
