@@ -66,6 +66,7 @@ from sample_data.vendors.common import (
 )
 from sample_data.vendors.elite_hrv import elite_hrv
 from sample_data.vendors.fitbit import fitbit
+from sample_data.vendors.gadgetbridge import gadgetbridge
 from sample_data.vendors.garmin_connect import fit_activity_files, garmin_connect
 from sample_data.vendors.garmin_fit import fit_specs, garmin_fit
 from sample_data.vendors.hrv4training import hrv4training
@@ -73,7 +74,7 @@ from sample_data.vendors.oura import oura, oura_trends
 from sample_data.vendors.polar import polar
 from sample_data.vendors.whoop import whoop
 
-#: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % 13]).
+#: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % len(PROFILES)]).
 PROFILES = (
     "garmin_fit",  # sample_data.generate: wellness + activity FIT (or GPX), questionnaire CSV
     "garmin_connect_json",  # DI_CONNECT sleepData / healthStatusData / UDSFile, loose files
@@ -88,6 +89,7 @@ PROFILES = (
     "hrv4training",  # HRV4Training alone
     "elite_hrv",  # Elite HRV alone
     "beat_to_beat",  # Oura + chest-strap RR: Polar .hrm, Suunto .sml, Suunto app JSON in turn
+    "gadgetbridge",  # Gadgetbridge.zip: database/Gadgetbridge (3 bands in turn), FIT workouts
 )
 
 #: Time zones of the athletes not written by sample_data.generate, in turn.
@@ -400,6 +402,8 @@ def write_vendor_study(
                 out.file(a, "elite_hrv_readings.csv", elite_hrv(a, ex, rng), "elite_hrv_csv")
             case "beat_to_beat":
                 beat_to_beat(a, ex, out, rng)
+            case "gadgetbridge":
+                gadgetbridge(a, ex, out, rng)
         night_rows += resolve(ex)
     _plant(study, out, groups)
     out.mark_duplicates()
