@@ -4,6 +4,7 @@ autumn clock change in Amsterdam."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -28,8 +29,11 @@ def warehouse(tmp_path_factory, prefect_server):
     db = str(root / "hc.duckdb")
     outcomes = ingest([str(archive)], db, athlete="hc", tz=ZONE)
     samsung_outcomes = ingest([str(samsung)], db, athlete="sam", tz=ZONE)
-    assert sorted((o.status, o.format) for o in samsung_outcomes) == [
-        ("loaded", "samsung_heart_rate_csv"), ("loaded", "samsung_sleep_stage_csv")]
+    # 8 hourly heart-rate series files and 1 HRV file a night, each its own loaded file
+    assert sorted(Counter((o.status, o.format) for o in samsung_outcomes).items()) == [
+        (("loaded", "samsung_heart_rate_csv"), 1), (("loaded", "samsung_heart_rate_json"), 80),
+        (("loaded", "samsung_hrv_csv"), 1), (("loaded", "samsung_hrv_json"), 10),
+        (("loaded", "samsung_sleep_stage_csv"), 1)]
     nightly(db)
     return db, outcomes
 
@@ -42,8 +46,8 @@ def test_the_database_member_is_loaded_with_the_superseded_sessions_counted(ware
     assert files.row(0) == ("loaded", 10, '{"sleep_session_overlaps_other_app": 10}')
 
 
-@pytest.mark.parametrize("athlete, hrv", [("hc", True), ("sam", False)])
-def test_nightly_values_and_methods_match_the_plan(warehouse, athlete, hrv):
+@pytest.mark.parametrize("athlete", ["hc", "sam"])
+def test_nightly_values_and_methods_match_the_plan(warehouse, athlete):
     db, _ = warehouse
     with connect(db, read_only=True) as con:
         got = frame(con, "SELECT night, sleep_hours, resting_hr, hrv_ms, sleep_method, "
@@ -53,12 +57,25 @@ def test_nightly_values_and_methods_match_the_plan(warehouse, athlete, hrv):
         "night": [n.night for n in NIGHTS],
         "sleep_hours": [n.sleep_hours for n in NIGHTS],
         "resting_hr": [float(n.resting_hr_bpm) for n in NIGHTS],
-        "hrv_ms": [n.hrv_ms if hrv else None for n in NIGHTS],
+        "hrv_ms": [n.hrv_ms for n in NIGHTS],
     }, schema_overrides={"hrv_ms": pl.Float64})
     assert got.select(want.columns).equals(want)
     assert set(got["sleep_method"]) == {"stages"}
     assert set(got["resting_hr_method"]) == {"sleep_hr_30min"}
-    assert set(got["hrv_method"]) == ({"device_5min"} if hrv else {None})
+    assert set(got["hrv_method"]) == {"device_5min"}
+
+
+def test_samsung_heart_rate_is_counted_once(warehouse):
+    """The series rows of the heart-rate CSV carry the mean of their JSON bins: only the bins
+    (one a minute in bed) and the daytime spot rows are loaded."""
+    db, _ = warehouse
+    with connect(db, read_only=True) as con:
+        (rows,) = con.execute("SELECT count(*) FROM heart_rate WHERE athlete_id = 'sam'"
+                              ).fetchone()
+        (hrv_rows,) = con.execute("SELECT count(*) FROM hrv_samples WHERE athlete_id = 'sam'"
+                                  ).fetchone()
+    assert rows == sum(len(n.hr_in_bed()) for n in NIGHTS) + len(NIGHTS) == 10 * 440 + 10
+    assert hrv_rows == 10 * 88
 
 
 def test_the_clock_change_night_starts_at_its_planned_instant(warehouse):
