@@ -134,26 +134,26 @@ def hrv_rows(nights: list[PlannedNight]) -> tuple[str, dict[str, list[dict]]]:
     return "\n".join([f"{HRV_TYPE},6315003,{len(rows)}", header, *rows]) + "\n", files
 
 
-def _write_binning(folder: Path, data_type: str, files: dict[str, list[dict]]) -> None:
-    for name, bins in files.items():
-        path = folder / "jsons" / data_type / name[0] / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(bins, separators=(",", ":")), encoding="utf-8")
+def export_files(nights: list[PlannedNight]) -> dict[str, bytes]:
+    """Relative path in the export folder -> bytes: the three CSVs and their binning files."""
+    files = {f"com.samsung.health.sleep_stage.{EXPORT_STAMP}.csv":
+             sleep_stage_csv(nights).encode()}
+    for data_type, (csv, binning) in ((HR_TYPE, heart_rate_rows(nights)),
+                                      (HRV_TYPE, hrv_rows(nights))):
+        files[f"{data_type}.{EXPORT_STAMP}.csv"] = csv.encode()
+        for name, bins in binning.items():
+            files[f"jsons/{data_type}/{name[0]}/{name}"] = json.dumps(
+                bins, separators=(",", ":")).encode()
+    return files
 
 
 def write_export(out_dir: Path, nights: list[PlannedNight], user: str = "anna") -> Path:
     """`out_dir/samsunghealth_<user>_<stamp>/`: sleep-stage, heart-rate and HRV CSVs and
     their `jsons/` binning files."""
     folder = out_dir / f"samsunghealth_{user}_{EXPORT_STAMP}"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"com.samsung.health.sleep_stage.{EXPORT_STAMP}.csv").write_text(
-        sleep_stage_csv(nights), encoding="utf-8")
-    hr_csv, hr_files = heart_rate_rows(nights)
-    (folder / f"{HR_TYPE}.{EXPORT_STAMP}.csv").write_text(hr_csv, encoding="utf-8")
-    _write_binning(folder, HR_TYPE, hr_files)
-    hrv_csv, hrv_files = hrv_rows(nights)
-    (folder / f"{HRV_TYPE}.{EXPORT_STAMP}.csv").write_text(hrv_csv, encoding="utf-8")
-    _write_binning(folder, HRV_TYPE, hrv_files)
+    for rel, data in export_files(nights).items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
     return folder
 
 

@@ -13,10 +13,11 @@ writes, deterministically (same arguments, same bytes):
     EXPECTED_DIR/expected_vendor_files.csv    path,athlete_id,profile,status,format,reason
     (EXPECTED_DIR defaults to OUT_DIR's parent: a study's top level is athlete folders only)
 
-Athletes are dealt round-robin over `PROFILES`, so any study of 12 or more athletes holds
-every source. Each athlete has a plan (`plan_athlete`): per night the stage runs (whole
-5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records all hold them
-exactly), the resting HR and the RMSSD; a few nights are missing, some have an afternoon nap.
+Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (14) or more
+athletes holds every source. Each athlete has a plan (`plan_athlete`): per night the stage
+runs (whole 5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records
+all hold them exactly), the resting HR and the RMSSD; a few nights are missing, some have an
+afternoon nap.
 Every vendor file is written from that plan by its source's module beside this one
 (`sample_data.vendors.<source>`), and `expected_vendor_nights.csv` says, per athlete-night
 and metric (`sleep_hours`, `resting_hr`, `hrv_ms`), which value and `method`
@@ -50,6 +51,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sample_data.plan import local_to_unix, zone
+from sample_data.vendors.android import health_connect_export, samsung_export
 from sample_data.vendors.apple_health import apple_health, apple_routes
 from sample_data.vendors.common import (
     METRICS,
@@ -72,7 +74,7 @@ from sample_data.vendors.oura import oura, oura_trends
 from sample_data.vendors.polar import polar
 from sample_data.vendors.whoop import whoop
 
-#: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % 12]).
+#: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % len(PROFILES)]).
 PROFILES = (
     "garmin_fit",  # sample_data.generate: wellness + activity FIT (or GPX), questionnaire CSV
     "garmin_connect_json",  # DI_CONNECT sleepData / healthStatusData / UDSFile, loose files
@@ -86,6 +88,8 @@ PROFILES = (
     "polar_elite_hrv",  # Polar PPI / sleep / training sessions + Elite HRV readings
     "hrv4training",  # HRV4Training alone
     "elite_hrv",  # Elite HRV alone
+    "health_connect",  # health_connect_export.zip: one SQLite file (sample_data.vendors.android)
+    "samsung_health",  # samsunghealth_<id>_<stamp>/: CSVs + jsons/ binning files (same module)
 )
 
 #: Time zones of the athletes not written by sample_data.generate, in turn.
@@ -396,6 +400,10 @@ def write_vendor_study(
                 )
             case "elite_hrv":
                 out.file(a, "elite_hrv_readings.csv", elite_hrv(a, ex, rng), "elite_hrv_csv")
+            case "health_connect":
+                health_connect_export(a, ex, out, rng)
+            case "samsung_health":
+                samsung_export(a, ex, out, rng)
         night_rows += resolve(ex)
     _plant(study, out, groups)
     out.mark_duplicates()
