@@ -36,8 +36,14 @@ FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.json")
 Siblings = Callable[[str], bytes | None]
 
 
+#: epoch milliseconds outside 1970..2100 are no measurement time (a bin with one is counted)
+MAX_EPOCH_MS = 4_102_444_800_000
+
+
 def _epoch_ms(col: str) -> pl.Expr:
-    return pl.from_epoch(pl.col(col).cast(pl.Int64), time_unit="ms").dt.replace_time_zone("UTC")
+    ms = pl.col(col)
+    sane = pl.when(ms.is_between(0, MAX_EPOCH_MS) & ms.is_finite()).then(ms)
+    return pl.from_epoch(sane.cast(pl.Int64), time_unit="ms").dt.replace_time_zone("UTC")
 
 
 # ---------------------------------------------------------------- the JSON files

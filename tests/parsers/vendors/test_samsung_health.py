@@ -41,6 +41,18 @@ HEART_RATE_ROWS = (
     b"2025-03-01 22:01:00.000,51.0,UTC+0100,2025-03-01 22:02:00.000,\n"
 )
 
+#: the binning files' raw shape (epoch ms, UTC): 2024-12-06 12:20:51 and 12:25:51 UTC
+HR_BINNING = (b'[{"end_time":1733487710000,"heart_rate":61,"heart_rate_max":63,'
+              b'"heart_rate_min":59,"start_time":1733487651000},{"end_time":1733487770000,'
+              b'"heart_rate":60.4,"heart_rate_max":62.0,"heart_rate_min":58.0,'
+              b'"start_time":1733487711000}]')
+HRV_BINNING = (b'[{"rmssd":40.5,"sdnn":50.1,"end_time":1733487951000,"start_time":1733487651000},'
+               b'{"rmssd":null,"sdnn":49.2,"end_time":1733488251000,"start_time":1733487951000}]')
+HRV_CSV = (b"com.samsung.health.hrv,6315003,1\n"
+           b"create_sh_ver,start_time,custom,binning_data,time_offset,end_time,datauuid\n"
+           b"6315003,2024-12-06 12:20:51.000,,9c41.binning_data.json,UTC+0100,"
+           b"2024-12-06 12:30:51.000,9c41,\n")
+
 
 def test_each_file_is_claimed_by_its_own_sniffer_only():
     assert claimants(sleep_stage_csv(NIGHTS).encode(), "x.csv") == ["samsung_sleep_stage_csv"]
@@ -89,6 +101,9 @@ def test_each_json_binning_file_is_claimed_by_its_own_sniffer_only():
     assert claimants(hr_json, "a.json") == ["samsung_heart_rate_json"]
     assert claimants(hrv_json, "b.binning_data.json") == ["samsung_hrv_json"]
     assert claimants(hrv_rows(NIGHTS)[0].encode(), "c.csv") == ["samsung_hrv_csv"]
+    assert claimants(HR_BINNING, "h.json") == ["samsung_heart_rate_json"]
+    assert claimants(HRV_BINNING, "v.json") == ["samsung_hrv_json"]
+    assert claimants(HRV_CSV, "v.csv") == ["samsung_hrv_csv"]
 
 
 def test_binning_files_give_every_minute_and_every_hrv_window():
@@ -110,14 +125,23 @@ def test_binning_files_give_every_minute_and_every_hrv_window():
 
 
 def test_a_bin_without_a_value_is_counted_and_a_cut_file_is_refused():
-    bins = (b'[{"rmssd":40.5,"sdnn":50.1,"end_time":1733487951000,"start_time":1733487651000},'
-            b'{"rmssd":null,"sdnn":49.2,"end_time":1733488251000,"start_time":1733487951000}]')
+    bins = HRV_BINNING
     parsed = parse_file(bins, "z.binning_data.json")
     assert parsed.frames["hrv_samples"].rows() == [
         (datetime(2024, 12, 6, 12, 20, 51, tzinfo=UTC), 40.5)]
     assert parsed.dropped == {"hrv_bin_unreadable": 1}
     with pytest.raises(ParseError, match="not valid JSON"):
         parse_file(bins[:120], "z.binning_data.json")
+    hr = parse_file(HR_BINNING, "h.json").frames["heart_rate"]
+    assert hr.rows() == [(datetime(2024, 12, 6, 12, 20, 51, tzinfo=UTC), 61, "monitoring"),
+                         (datetime(2024, 12, 6, 12, 21, 51, tzinfo=UTC), 60, "monitoring")]
+
+
+def test_an_hrv_csv_alone_is_loaded_without_rows_and_a_header_only_one_is_empty():
+    parsed = parse_file(HRV_CSV, "v.csv")
+    assert (parsed.format, parsed.frames, parsed.utc_offset_s) == ("samsung_hrv_csv", {}, 3600)
+    with pytest.raises(ParseError, match="empty"):
+        parse_file(HRV_CSV.rsplit(b"\n", 2)[0] + b"\n", "v.csv")
 
 
 @pytest.fixture
