@@ -194,3 +194,13 @@ def test_header_without_the_needed_column_is_refused():
     bad = b"com.samsung.health.sleep_stage,1,1\nstart_time,end_time\n2025-01-01 00:00:00,x\n"
     with pytest.raises(ParseError, match="no stage column"):
         samsung_health.parse_sleep_stage(bad, "bad.csv")
+
+
+def test_a_jsons_folder_linked_out_of_the_export_is_not_followed(tmp_path):
+    folder = samsung_health_writer.write_export(tmp_path / "in", NIGHTS)
+    outside = tmp_path / "elsewhere"
+    shutil.move(folder / "jsons", outside)
+    (folder / "jsons").symlink_to(outside, target_is_directory=True)
+    csv = next(folder.glob("com.samsung.health.hrv.*.csv"))
+    (result,) = parse_input(str(csv), "sam")
+    assert result.parsed.dropped == {"hrv_binning_missing": 2}
