@@ -38,6 +38,7 @@ from parsers.vendors import (
     polar,
     samsung_health,
     whoop,
+    withings,
 )
 from parsers.vendors.common import VendorFormat
 
@@ -53,6 +54,7 @@ VENDOR_PARSERS: list[ModuleType] = [
     elite_hrv,
     health_connect,
     samsung_health,
+    withings,
 ]
 
 

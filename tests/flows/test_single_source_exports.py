@@ -1,4 +1,4 @@
-"""Single-source exports end to end (Android Health Connect, Samsung Health): files in,
+"""Single-source exports end to end (Android Health Connect, Samsung Health, Withings): files in,
 nightly values out, exact against the shared plan (sample_data.export_plan), across the
 autumn clock change in Amsterdam."""
 
@@ -13,7 +13,7 @@ import pytest
 from flows.ingest import ingest
 from flows.nightly import nightly
 from sample_data.export_plan import plan
-from sample_data.vendors import health_connect, samsung_health
+from sample_data.vendors import health_connect, samsung_health, withings
 from warehouse.db import connect
 from warehouse.sql import frame
 
@@ -34,6 +34,11 @@ def warehouse(tmp_path_factory, prefect_server):
         (("loaded", "samsung_heart_rate_csv"), 1), (("loaded", "samsung_heart_rate_json"), 80),
         (("loaded", "samsung_hrv_csv"), 1), (("loaded", "samsung_hrv_json"), 10),
         (("loaded", "samsung_sleep_stage_csv"), 1)]
+    withings_outcomes = ingest([str(withings.write_export(root / "withings", NIGHTS))], db,
+                               athlete="wit", tz=ZONE)
+    assert sorted((o.status, o.format) for o in withings_outcomes) == [
+        ("loaded", "withings_heart_rate_csv"), ("loaded", "withings_sleep_csv"),
+        ("loaded", "withings_sleep_state_csv")]
     nightly(db)
     return db, outcomes
 
@@ -46,8 +51,9 @@ def test_the_database_member_is_loaded_with_the_superseded_sessions_counted(ware
     assert files.row(0) == ("loaded", 10, '{"sleep_session_overlaps_other_app": 10}')
 
 
-@pytest.mark.parametrize("athlete", ["hc", "sam"])
-def test_nightly_values_and_methods_match_the_plan(warehouse, athlete):
+@pytest.mark.parametrize("athlete, hrv", [("hc", True), ("sam", True), ("wit", False)])
+def test_nightly_values_and_methods_match_the_plan(warehouse, athlete, hrv):
+    """Withings' export holds no HRV: its nights have none."""
     db, _ = warehouse
     with connect(db, read_only=True) as con:
         got = frame(con, "SELECT night, sleep_hours, resting_hr, hrv_ms, sleep_method, "
@@ -57,12 +63,12 @@ def test_nightly_values_and_methods_match_the_plan(warehouse, athlete):
         "night": [n.night for n in NIGHTS],
         "sleep_hours": [n.sleep_hours for n in NIGHTS],
         "resting_hr": [float(n.resting_hr_bpm) for n in NIGHTS],
-        "hrv_ms": [n.hrv_ms for n in NIGHTS],
+        "hrv_ms": [n.hrv_ms if hrv else None for n in NIGHTS],
     }, schema_overrides={"hrv_ms": pl.Float64})
     assert got.select(want.columns).equals(want)
     assert set(got["sleep_method"]) == {"stages"}
     assert set(got["resting_hr_method"]) == {"sleep_hr_30min"}
-    assert set(got["hrv_method"]) == {"device_5min"}
+    assert set(got["hrv_method"]) == ({"device_5min"} if hrv else {None})
 
 
 def test_samsung_heart_rate_is_counted_once(warehouse):
@@ -78,12 +84,13 @@ def test_samsung_heart_rate_is_counted_once(warehouse):
     assert hrv_rows == 10 * 88
 
 
-def test_the_clock_change_night_starts_at_its_planned_instant(warehouse):
+@pytest.mark.parametrize("athlete", ["hc", "sam", "wit"])
+def test_the_clock_change_night_starts_at_its_planned_instant(warehouse, athlete):
     db, _ = warehouse
     with connect(db, read_only=True) as con:
         start, end = con.execute(
-            "SELECT sleep_start, sleep_end FROM nightly_metrics WHERE athlete_id = 'hc' "
-            "AND night = DATE '2025-10-26'").fetchone()
+            "SELECT sleep_start, sleep_end FROM nightly_metrics WHERE athlete_id = ? "
+            "AND night = DATE '2025-10-26'", [athlete]).fetchone()
     # bed 22:50 CEST (20:50 UTC) on 25 Oct; 440 minutes later, 05:10 CET (04:10 UTC)
     assert start.astimezone(UTC) == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
     assert end.astimezone(UTC) == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)
