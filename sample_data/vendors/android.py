@@ -1,6 +1,7 @@
-"""The Android exports in the mixed vendor study: Health Connect and Samsung Health athletes,
-written by the single-source writers (`sample_data.vendors.health_connect`,
-`sample_data.vendors.samsung_health`) from the study's own nights.
+"""The exports in the mixed vendor study that the single-source writers produce: Health
+Connect, Samsung Health and Withings athletes, written by `sample_data.vendors.health_connect`,
+`sample_data.vendors.samsung_health` and `sample_data.vendors.withings` from the study's own
+nights.
 
 `StudyNight` shows a study `Night` to those writers with the interface of
 `sample_data.export_plan.PlannedNight`: the main sleep (first to last asleep run, the awake
@@ -8,7 +9,8 @@ spells inside it kept) as the time in bed, the study's heart-rate series (`sleep
 its lowest 30-minute mean is the planned resting HR) inside it, and the planned RMSSD. The
 writers put their 5-minute RMSSD values inside that span in an even count around the planned
 value, so each night's `device_5min` HRV is exact. What each night must produce: stages ->
-`sleep_hours`, heart-rate samples -> `sleep_hr_30min`, 5-minute RMSSD -> `device_5min`.
+`sleep_hours`, heart-rate samples -> `sleep_hr_30min`, 5-minute RMSSD -> `device_5min`
+(Withings: no HRV at all).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sample_data.vendors import health_connect, samsung_health
+from sample_data.vendors import health_connect, samsung_health, withings
 from sample_data.vendors.common import (
     ASLEEP,
     Expect,
@@ -89,11 +91,12 @@ def study_nights(a: StudyAthlete, rng: random.Random) -> list[StudyNight]:
     return out
 
 
-def _expect(a: StudyAthlete, ex: Expect, sleep: str, hr: str, hrv: str) -> None:
+def _expect(a: StudyAthlete, ex: Expect, sleep: str, hr: str, hrv: str | None) -> None:
     for n in a.nights:
         ex.add(n.night, "stages", n.sleep_hours, sleep)
         ex.add(n.night, "sleep_hr_30min", n.resting_hr, hr)
-        ex.add(n.night, "device_5min", n.hrv_ms, hrv)
+        if hrv:
+            ex.add(n.night, "device_5min", n.hrv_ms, hrv)
 
 
 def health_connect_export(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
@@ -121,3 +124,13 @@ def samsung_export(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) ->
         fmt = next(f for prefix, f in SAMSUNG_FORMATS if rel.startswith(prefix))
         out.file(a, f"{folder}/{rel}", data, fmt)
     _expect(a, ex, "samsung_sleep_stage_csv", "samsung_heart_rate_json", "samsung_hrv_json")
+
+
+def withings_export(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
+    """`data_<id>/` with raw_tracker_sleep-state.csv, raw_hr_hr.csv and sleep.csv."""
+    formats = {"raw_tracker_sleep-state.csv": "withings_sleep_state_csv",
+               "raw_hr_hr.csv": "withings_heart_rate_csv", "sleep.csv": "withings_sleep_csv"}
+    for name, data in withings.export_files(study_nights(a, rng)).items():
+        out.file(a, f"data_{a.athlete_id}/{name}", data, formats[name])
+    _expect(a, ex, "withings_sleep_state_csv", "withings_heart_rate_csv", None)
+    ex.none_note["hrv_ms"] = "withings: no RMSSD in the export"

@@ -3,12 +3,13 @@
 `start,duration,value` rows (an ISO start with the phone's offset, then lists of seconds
 and values laid end to end), and `sleep.csv` with one row per sleep session.
 
-Per night: the stage runs in `raw_tracker_sleep-state.csv` (one row per night), heart rate
-once a minute in `raw_hr_hr.csv` (one row per hour in bed), the night's session in
-`sleep.csv` (light, deep and REM seconds), and every third day a 30-minute afternoon nap in
-`sleep.csv` that must never become the night. A row of a raw file starts at its first
-segment's local time with the offset of that moment, so a row crossing the autumn clock
-change keeps its offset: the durations, not the wall clock, carry the night.
+Per night: the stage runs in `raw_tracker_sleep-state.csv` (one row per night), the
+night's heart-rate samples in `raw_hr_hr.csv` (rows of 60 samples; each lasts until the
+next), the night's session in `sleep.csv` (light, deep and REM seconds), and every third
+day a 30-minute afternoon nap in `sleep.csv` that must never become the night. A row of a
+raw file starts at its first segment's local time with the offset of that moment, so a row
+crossing the autumn clock change keeps its offset: the durations, not the wall clock, carry
+the night.
 
     python -m sample_data.vendors.withings OUT_DIR [--start 2025-10-20] [--nights 10]
 """
@@ -68,7 +69,10 @@ def heart_rate_csv(nights: list[PlannedNight]) -> str:
         for k in range(0, len(minutes), HR_ROW_MIN):
             chunk = minutes[k:k + HR_ROW_MIN]
             first = chunk[0][0].astimezone(p.bed.tzinfo)
-            rows.append([_iso(first), _list([60] * len(chunk)), _list([b for _, b in chunk])])
+            # each element lasts until the next sample (a minute after the last one)
+            times = [t for t, _ in chunk]
+            gaps = [_seconds(a, b) for a, b in zip(times, times[1:], strict=False)] + [60]
+            rows.append([_iso(first), _list(gaps), _list([b for _, b in chunk])])
     return _csv(("start", "duration", "value"), rows)
 
 
