@@ -148,20 +148,26 @@ def parse_heart_rate(data: bytes, name: str = "", *, tz: str | None = None,
     refs = _references(frame)
     dropped, problems = check_references(refs, HEART_RATE_TYPE, siblings, "heart_rate")
     spot = frame.filter(refs == "")
-    out = spot.select(
-        _utc(start).alias("ts"), number(bpm).round().alias("bpm"),
-        pl.lit("monitoring").alias("context"),
-        offset_seconds(pl.col("time_offset")).alias("_offset") if "time_offset" in cols
-        else pl.lit(None, pl.Int64).alias("_offset"),
-    )
+    out = spot.select(_utc(start).alias("ts"), number(bpm).round().alias("bpm"),
+                      pl.lit("monitoring").alias("context"))
     placed = out.filter(pl.col("ts").is_not_null() & pl.col("bpm").is_not_null())
     if out.height - placed.height:
         dropped["heart_rate_unreadable"] = out.height - placed.height
-    offsets = _offsets(frame)
+    _refuse_without_rows(frame, placed.height + (refs != "").sum(), name)
     return ParsedFile(FORMAT_HEART_RATE,
                       frames_of(heart_rate=conform(placed.sort("ts"), "heart_rate")),
-                      vendor=VENDOR, utc_offset_s=common_offset(offsets),
+                      vendor=VENDOR, utc_offset_s=common_offset(_offsets(frame)),
                       problems=problems, dropped=dropped)
+
+
+def _refuse_without_rows(frame: pl.DataFrame, usable: int, name: str) -> None:
+    """An index CSV stays `loaded` without rows of its own (its rows name binning files),
+    but one with no data row, or none usable, is refused like any empty file."""
+    if frame.height == 0:
+        raise ParseError(f"empty: {name or 'file'} has a header but no data rows")
+    if usable == 0:
+        raise ParseError(f"no usable rows in {name or 'file'}: {frame.height} rows with "
+                         f"neither a readable time and value nor a binning file")
 
 
 def _offsets(frame: pl.DataFrame) -> pl.Series:
@@ -178,10 +184,10 @@ def parse_hrv(data: bytes, name: str = "", *, tz: str | None = None,
     # 6315003,2025-10-25 20:50:00.000,,9c41....binning_data.json,UTC+0200,watch-1,...,
     #   2025-10-26 04:10:00.000,9c41...,
     frame, _ = _table(data, name)
-    if frame.height == 0:
-        raise ParseError(f"empty: {name or 'file'} has a header but no HRV rows")
     require_column(frame.columns, "binning_data", "binning_data", name=name)
-    dropped, problems = check_references(_references(frame), HRV_TYPE, siblings, "hrv")
+    refs = _references(frame)
+    _refuse_without_rows(frame, (refs != "").sum(), name)
+    dropped, problems = check_references(refs, HRV_TYPE, siblings, "hrv")
     return ParsedFile(FORMAT_HRV, {}, vendor=VENDOR, utc_offset_s=common_offset(
         _offsets(frame)), problems=problems, dropped=dropped)
 

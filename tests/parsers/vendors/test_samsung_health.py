@@ -144,6 +144,15 @@ def test_an_hrv_csv_alone_is_loaded_without_rows_and_a_header_only_one_is_empty(
         parse_file(HRV_CSV.rsplit(b"\n", 2)[0] + b"\n", "v.csv")
 
 
+def test_a_heart_rate_csv_without_a_usable_row_is_still_refused():
+    """Being an index of binning files does not make a CSV with nothing in it `loaded`."""
+    with pytest.raises(ParseError, match="empty"):
+        parse_file(HEART_RATE_ROWS.split(b"\n2025")[0] + b"\n", "hr.csv")
+    unreadable = HEART_RATE_ROWS.replace(b"52.0", b"-").replace(b"51.0", b"")
+    with pytest.raises(ParseError, match="no usable rows"):
+        parse_file(unreadable, "hr.csv")
+
+
 @pytest.fixture
 def damaged_export(tmp_path):
     """A written export with one heart-rate binning file deleted and one HRV file cut short."""
