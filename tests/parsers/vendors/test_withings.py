@@ -3,14 +3,17 @@ laid end to end) and the sleep.csv session summary."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 
 import pytest
 
 from parsers.base import ParseError
+from parsers.inputs import parse_input
 from parsers.registry import parse_file
 from parsers.vendors import claimants, withings
 from sample_data.export_plan import plan
+from sample_data.vendors import withings as writer
 from sample_data.vendors.withings import heart_rate_csv, sleep_csv, sleep_state_csv
 
 NIGHTS = plan(date(2025, 10, 25), 2, "Europe/Amsterdam")  # 25 (CEST) and 26 Oct (clock change)
@@ -103,3 +106,15 @@ def test_sleep_summary_takes_the_longest_session_of_each_night():
 def test_a_raw_file_without_its_columns_is_refused():
     with pytest.raises(ParseError, match="no duration column"):
         withings.parse_heart_rate(b"start,value\n2025-03-01T23:00:00+01:00,50\n", "raw_hr_hr.csv")
+
+
+def test_the_export_zip_is_read_member_by_member(tmp_path):
+    """As Withings mails it: a zip whose members keep their names (the raw files need them)."""
+    folder = writer.write_export(tmp_path / "in", NIGHTS)
+    archive = shutil.make_archive(str(tmp_path / "data_ANN"), "zip", folder)
+    results = parse_input(archive, "wit")
+    assert sorted((r.path.rsplit("/", 1)[-1], r.parsed.format) for r in results) == [
+        ("raw_hr_hr.csv", "withings_heart_rate_csv"),
+        ("raw_tracker_sleep-state.csv", "withings_sleep_state_csv"),
+        ("sleep.csv", "withings_sleep_csv")]
+    assert all(r.error is None for r in results)
