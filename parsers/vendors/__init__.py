@@ -36,7 +36,9 @@ from parsers.vendors import (
     hrv4training,
     oura,
     polar,
+    polar_hrm,
     samsung_health,
+    suunto,
     whoop,
     withings,
 )
@@ -54,6 +56,8 @@ VENDOR_PARSERS: list[ModuleType] = [
     elite_hrv,
     health_connect,
     samsung_health,
+    polar_hrm,
+    suunto,
     withings,
 ]
 

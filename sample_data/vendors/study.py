@@ -13,7 +13,7 @@ writes, deterministically (same arguments, same bytes):
     EXPECTED_DIR/expected_vendor_files.csv    path,athlete_id,profile,status,format,reason
     (EXPECTED_DIR defaults to OUT_DIR's parent: a study's top level is athlete folders only)
 
-Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (15) or more
+Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (16) or more
 athletes holds every source. Each athlete has a plan (`plan_athlete`): per night the stage
 runs (whole 5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records
 all hold them exactly), the resting HR and the RMSSD; a few nights are missing, some have an
@@ -53,6 +53,7 @@ from pathlib import Path
 from sample_data.plan import local_to_unix, zone
 from sample_data.vendors.android import health_connect_export, samsung_export, withings_export
 from sample_data.vendors.apple_health import apple_health, apple_routes
+from sample_data.vendors.beat_study import beat_to_beat
 from sample_data.vendors.common import (
     METRICS,
     MINUTE,
@@ -88,6 +89,7 @@ PROFILES = (
     "polar_elite_hrv",  # Polar PPI / sleep / training sessions + Elite HRV readings
     "hrv4training",  # HRV4Training alone
     "elite_hrv",  # Elite HRV alone
+    "beat_to_beat",  # Oura + chest-strap RR: Polar .hrm, Suunto .sml, Suunto app JSON in turn
     "health_connect",  # health_connect_export.zip: one SQLite file (sample_data.vendors.android)
     "samsung_health",  # samsunghealth_<id>_<stamp>/: CSVs + jsons/ binning files (same module)
     "withings",  # raw_tracker_sleep-state.csv, raw_hr_hr.csv, sleep.csv (same module; no HRV)
@@ -401,6 +403,8 @@ def write_vendor_study(
                 )
             case "elite_hrv":
                 out.file(a, "elite_hrv_readings.csv", elite_hrv(a, ex, rng), "elite_hrv_csv")
+            case "beat_to_beat":
+                beat_to_beat(a, ex, out, rng)
             case "health_connect":
                 health_connect_export(a, ex, out, rng)
             case "samsung_health":
