@@ -86,9 +86,19 @@ def _numbers(col: str) -> pl.Expr:
     return items.list.eval(pl.element().str.strip_chars().cast(pl.Float64, strict=False))
 
 
-def _segments(data: bytes, name: str, what: str) -> tuple[pl.DataFrame, dict[str, int]]:
+def _skipped(rows: pl.DataFrame, ok: pl.Expr, why: str) -> list[str]:
+    """"N rows skipped: <why> (first at data row K)" when some rows are not `ok` (a cut
+    download ends in one): the file lost rows, so it is `partial`."""
+    bad = rows.with_row_index("_row").filter(~ok.fill_null(False))
+    if bad.is_empty():
+        return []
+    return [f"{bad.height} rows skipped: {why} (first at data row {bad['_row'][0] + 1})"]
+
+
+def _segments(data: bytes, name: str, what: str
+              ) -> tuple[pl.DataFrame, dict[str, int], list[str]]:
     """One row per (duration, value) element: `ts` (UTC), `duration_s`, `value`, `_offset`;
-    and the rows / elements that could not be placed, by reason."""
+    the rows / elements that could not be placed, by reason; and the problems."""
     frame = read_table(data, name).frame
     start = require_column(frame.columns, "start", "start", name=name)
     dur = require_column(frame.columns, "duration", "duration", name=name)
@@ -107,14 +117,17 @@ def _segments(data: bytes, name: str, what: str) -> tuple[pl.DataFrame, dict[str
     )
     dropped = {f"{what}_row_unreadable": rows.height - good.height,
                f"{what}_value_unreadable": out["value"].null_count()}
-    return out.filter(pl.col("value").is_not_null()), {k: v for k, v in dropped.items() if v}
+    problems = _skipped(rows, usable, "no ISO start with an offset, or duration and value "
+                                      "lists that differ in length or hold no seconds")
+    return (out.filter(pl.col("value").is_not_null()), {k: v for k, v in dropped.items() if v},
+            problems)
 
 
 def parse_sleep_state(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
     """Stage segments laid end to end from each row's start."""
     # start,duration,value
     # 2025-10-25T22:40:00+02:00,"[5400,3600,4800]","[1,2,1]"
-    seg, dropped = _segments(data, name, "sleep_state")
+    seg, dropped, problems = _segments(data, name, "sleep_state")
     stage = pl.col("value").cast(pl.Int64, strict=False).replace_strict(
         STAGES, default=None, return_dtype=pl.String)
     out = seg.select("ts", (pl.col("ts") + pl.duration(
@@ -126,20 +139,21 @@ def parse_sleep_state(data: bytes, name: str = "", *, tz: str | None = None) -> 
     stages = merge_runs(conform(placed.rename({"ts": "start_ts"}).sort("start_ts"),
                                 "sleep_stages"))
     return ParsedFile(FORMAT_SLEEP_STATE, frames_of(sleep_stages=stages), vendor=VENDOR,
-                      utc_offset_s=common_offset(placed["_offset"]), dropped=dropped)
+                      utc_offset_s=common_offset(placed["_offset"]), dropped=dropped,
+                      problems=problems)
 
 
 def parse_heart_rate(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
     """One sample per element, at its place in the row's series."""
     # start,duration,value
     # 2025-10-25T22:40:00+02:00,"[60,60,60]","[58,57,58]"
-    seg, dropped = _segments(data, name, "heart_rate")
+    seg, dropped, problems = _segments(data, name, "heart_rate")
     hr = seg.select("ts", pl.col("value").round().alias("bpm"),
                     pl.lit("monitoring").alias("context"))
     return ParsedFile(FORMAT_HEART_RATE,
                       frames_of(heart_rate=conform(hr.sort("ts"), "heart_rate")),
                       vendor=VENDOR, utc_offset_s=common_offset(seg["_offset"]),
-                      dropped=dropped)
+                      dropped=dropped, problems=problems)
 
 
 def parse_sleep(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
@@ -157,7 +171,8 @@ def parse_sleep(data: bytes, name: str = "", *, tz: str | None = None) -> Parsed
         iso_utc(start).alias("_start"), iso_offset_seconds(end).alias("_offset"),
         (pl.sum_horizontal(parts) / 3600).alias("_hours"),
     )
-    placed = rows.filter(pl.all_horizontal(pl.col("_night", "_end", "_start").is_not_null()))
+    readable = pl.all_horizontal(pl.col("_night", "_end", "_start").is_not_null())
+    placed = rows.filter(readable)
     longest = (placed.with_columns((pl.col("_end") - pl.col("_start")).alias("_len"))
                .sort("_len", descending=True).unique("_night", keep="first").sort("_night"))
     out = summaries(longest, {"sleep_hours": pl.col("_hours")}, VENDOR,
@@ -165,8 +180,10 @@ def parse_sleep(data: bytes, name: str = "", *, tz: str | None = None) -> Parsed
     dropped = {k: v for k, v in (("sleep_row_unreadable", rows.height - placed.height),
                                  ("sleep_shorter_session", placed.height - longest.height))
                if v}
+    problems = _skipped(rows, readable, "`from`/`to` not ISO times with an offset")
     return ParsedFile(FORMAT_SLEEP, frames_of(device_summaries=out), vendor=VENDOR,
-                      utc_offset_s=common_offset(placed["_offset"]), dropped=dropped)
+                      utc_offset_s=common_offset(placed["_offset"]), dropped=dropped,
+                      problems=problems)
 
 
 PARSERS = [

@@ -63,7 +63,19 @@ def test_raw_heart_rate_elements_follow_each_other_from_the_start():
     ]
     # two durations for one value; a start that is no time
     assert parsed.dropped == {"heart_rate_row_unreadable": 2, "heart_rate_value_unreadable": 1}
+    assert parsed.problems == [  # -> partial: the file lost rows
+        "2 rows skipped: no ISO start with an offset, or duration and value lists that differ "
+        "in length or hold no seconds (first at data row 3)"]
     assert parsed.utc_offset_s == 3600
+
+
+def test_a_download_cut_mid_row_is_partial_with_the_rows_before_the_cut():
+    data = heart_rate_csv(NIGHTS).encode()
+    parsed = parse_file(data[: len(data) * 2 // 3], "raw_hr_hr.csv")
+    # night 1 whole (7 rows of 60 minutes and one of 20), then 2 rows of night 2; the 11th cut
+    assert parsed.frames["heart_rate"].height == 440 + 2 * 60
+    assert parsed.dropped == {"heart_rate_row_unreadable": 1}
+    assert parsed.problems and "first at data row 11" in parsed.problems[0]
 
 
 def test_sleep_states_and_an_unknown_code():
@@ -97,6 +109,8 @@ def test_sleep_summary_takes_the_longest_session_of_each_night():
     assert parsed.frames["device_summaries"].rows() == [
         (date(2025, 3, 2), datetime(2025, 3, 2, 6, tzinfo=UTC), "sleep_hours", 7.5, "withings")]
     assert parsed.dropped == {"sleep_row_unreadable": 1, "sleep_shorter_session": 1}
+    assert parsed.problems == [
+        "1 rows skipped: `from`/`to` not ISO times with an offset (first at data row 3)"]
     german = parse_file(GERMAN_SUMMARY, "schlaf.csv").frames["device_summaries"]
     assert german["value"].to_list() == [7.0]
     planned = parse_file(sleep_csv(NIGHTS).encode(), "sleep.csv").frames["device_summaries"]
