@@ -244,6 +244,13 @@ def split(members: Iterator[Member]) -> tuple[list[Member], list[Member]]:
     return ok, refused
 
 
+def _info(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo | None:
+    try:
+        return archive.getinfo(name)
+    except KeyError:
+        return None
+
+
 class ZipSiblings:
     """Reads members beside another member of the same zip (Samsung's `jsons/` beside its
     CSVs), with the per-member checks of `iter_members`. Opened once, on first use.
@@ -276,14 +283,14 @@ class ZipSiblings:
         """A reader of paths relative to `member`'s folder; None for a member of a nested
         zip (its siblings are not reachable here)."""
         archive = self._open()
-        if archive is None or member not in archive.NameToInfo:
+        if archive is None or _info(archive, member) is None:
             return None
         folder = member.rsplit("/", 1)[0] + "/" if "/" in member else ""
 
         def read(rel: str) -> bytes | None:
             if unsafe_name(rel) is not None:
                 return None
-            info = archive.NameToInfo.get(folder + rel)
+            info = _info(archive, folder + rel)
             if info is None:
                 return None
             budget = _Budget(self.limits)
