@@ -242,3 +242,60 @@ def split(members: Iterator[Member]) -> tuple[list[Member], list[Member]]:
     for member in members:
         (ok if member.data is not None else refused).append(member)
     return ok, refused
+
+
+def _info(archive: zipfile.ZipFile, name: str) -> zipfile.ZipInfo | None:
+    try:
+        return archive.getinfo(name)
+    except KeyError:
+        return None
+
+
+class ZipSiblings:
+    """Reads members beside another member of the same zip (Samsung's `jsons/` beside its
+    CSVs), with the per-member checks of `iter_members`. Opened once, on first use.
+
+        with ZipSiblings("export.zip") as siblings:
+            read = siblings.beside("samsunghealth_x/com.samsung.health.hrv.1.csv")
+            read("jsons/com.samsung.health.hrv/9/9c.binning_data.json")  # bytes or None
+    """
+
+    def __init__(self, path: str | os.PathLike, limits: Limits = LIMITS) -> None:
+        self.path, self.limits = path, limits
+        self._archive: zipfile.ZipFile | None = None
+
+    def __enter__(self) -> ZipSiblings:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._archive is not None:
+            self._archive.close()
+
+    def _open(self) -> zipfile.ZipFile | None:
+        if self._archive is None:
+            try:
+                self._archive = zipfile.ZipFile(self.path)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+                return None
+        return self._archive
+
+    def beside(self, member: str):  # -> Callable[[str], bytes | None] | None
+        """A reader of paths relative to `member`'s folder; None for a member of a nested
+        zip (its siblings are not reachable here)."""
+        archive = self._open()
+        if archive is None or _info(archive, member) is None:
+            return None
+        folder = member.rsplit("/", 1)[0] + "/" if "/" in member else ""
+
+        def read(rel: str) -> bytes | None:
+            if unsafe_name(rel) is not None:
+                return None
+            info = _info(archive, folder + rel)
+            if info is None:
+                return None
+            budget = _Budget(self.limits)
+            if _member_problem(info, self.limits, budget) is not None:
+                return None
+            return _read(archive, info, self.limits.max_member_bytes)[0]
+
+        return read

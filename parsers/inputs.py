@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from parsers.archive import MAX_MEMBER_BYTES, is_zip, iter_members
+from parsers.archive import MAX_MEMBER_BYTES, ZipSiblings, is_zip, iter_members, unsafe_name
 from parsers.base import ParsedFile, ParseError
 from parsers.registry import parse_file
 from parsers.study import content_id
@@ -42,6 +43,30 @@ OUT_OF_MEMORY = (
 )
 #: `dropped` reason of rows that name an athlete other than the file's (docs/study-import.md).
 FOREIGN_ATHLETE = "foreign_athlete"
+#: reads a file by a path relative to the folder of the one being parsed; None if absent
+Siblings = Callable[[str], bytes | None]
+
+
+def folder_siblings(path: str) -> Siblings:
+    """Files beside `path` on disk, never outside its folder: no `..`, no absolute path, no
+    link at any step leading out of it, no file over `MAX_FILE_BYTES`."""
+    folder = Path(path).parent
+
+    def read(rel: str) -> bytes | None:
+        if unsafe_name(rel) is not None:
+            return None
+        target = folder / rel
+        try:
+            if not target.resolve().is_relative_to(folder.resolve()):
+                return None
+            with open(target, "rb", opener=_no_follow) as fh:
+                if os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
+                    return None
+                return fh.read()
+        except (OSError, ValueError):
+            return None
+
+    return read
 
 
 def _parse_bytes(
@@ -52,12 +77,14 @@ def _parse_bytes(
     engine: str,
     tz: str | None,
     alias: str | None = None,
+    siblings: Siblings | None = None,
 ) -> ParseResult:
     result = ParseResult(path, athlete_id, content_id(data), len(data))
     if (athlete_id, result.file_id) in known or athlete_id is None:
         return result  # already recorded, or nobody's: the loader says which, nothing to parse
     try:
-        parsed = parse_file(data, name=Path(path).name, engine=engine, tz=tz)
+        parsed = parse_file(data, name=Path(path).name, engine=engine, tz=tz,
+                            siblings=siblings)
         result.parsed = own_rows(parsed, {athlete_id, alias or athlete_id})
     except ParseError as exc:
         memory = isinstance(exc.__cause__, MemoryError)
@@ -96,15 +123,15 @@ def own_rows(parsed: ParsedFile, names: set[str]) -> ParsedFile:
 
 def _archive(path: str, record_as: str, athlete_id, known, engine, tz, alias) -> list[ParseResult]:
     results = []
-    for member in iter_members(path, Path(record_as).name):  # the recorded name, in reasons
-        member_path = f"{record_as}/{member.name}"
-        if member.data is None:
-            ident = content_id(f"refused:{member_path}".encode())
-            results.append(ParseResult(member_path, athlete_id, ident, 0, error=member.reason))
-        else:
-            results.append(
-                _parse_bytes(member.data, member_path, athlete_id, known, engine, tz, alias)
-            )
+    with ZipSiblings(path) as siblings:
+        for member in iter_members(path, Path(record_as).name):  # the recorded name, in reasons
+            member_path = f"{record_as}/{member.name}"
+            if member.data is None:
+                ident = content_id(f"refused:{member_path}".encode())
+                results.append(ParseResult(member_path, athlete_id, ident, 0, error=member.reason))
+            else:
+                results.append(_parse_bytes(member.data, member_path, athlete_id, known, engine,
+                                            tz, alias, siblings.beside(member.name)))
     return results
 
 
@@ -202,4 +229,5 @@ def _parse_input(
         ident = content_id(f"unreadable:{record_as}".encode())
         error = f"cannot read: {exc.strerror}"
         return [ParseResult(record_as, athlete_id, ident, 0, error=error)]
-    return [_parse_bytes(data, record_as, athlete_id, known, engine, tz, alias)]
+    return [_parse_bytes(data, record_as, athlete_id, known, engine, tz, alias,
+                         folder_siblings(path))]

@@ -75,6 +75,10 @@ class Format:
     extensions: tuple[str, ...] = ()  # fallback when no content test matches
     takes_engine: bool = False  # parse(data, name, engine=...) (FIT only)
     takes_tz: bool = False  # parse(data, name, tz=...): local times without an offset
+    #: parse(data, name, siblings=...): reads files it names beside it (Samsung's jsons/)
+    takes_siblings: bool = False
+    #: its rows live in the files it names: `loaded` even with no row of its own
+    index_only: bool = False
 
 
 #: Sniffing order matters: binary magic first, then XML, then CSV headers.
@@ -83,7 +87,8 @@ FORMATS: dict[str, Format] = {
     for f in (
         Format("fit", lambda d, n: is_fit(d), fit.parse, (".fit",), takes_engine=True),
         Format("gpx", lambda d, n: xml_root(d) == "gpx", gpx.parse, (".gpx",)),
-        *(Format(v.format, v.sniff, v.parse, takes_tz=True) for v in vendors.all_formats()),
+        *(Format(v.format, v.sniff, v.parse, takes_tz=True, takes_siblings=v.takes_siblings,
+                 index_only=v.index_only) for v in vendors.all_formats()),
         Format("lab_csv", lambda d, n: lab_csv.looks_like(csv_header(d)), lab_csv.parse),
         Format("csv_long", lambda d, n: csv_long.looks_like(csv_header(d)), csv_long.parse),
         Format(
@@ -146,21 +151,24 @@ def parse_file(
     engine: str = "fast",
     now: datetime | None = None,
     tz: str | None = None,
+    siblings: Callable[[str], bytes | None] | None = None,
 ) -> ParsedFile:
     """Sniff, parse and clean one file. Raises only `ParseError` for bad input.
 
     `tz` is the athlete's IANA zone, for vendor files that write local times without an offset.
     A file without a single row raises `ParseError("empty: ...")` (docs/formats.md); the
     returned `problems` and any `ParseError` text are bounded (`base.bounded_problems`).
+    `siblings(relative_path)` reads a file beside this one (None when absent), for formats
+    whose rows point to other files; without it those references are not checked.
     """
     try:
-        return _parse(path_or_bytes, name, engine, now, tz)
+        return _parse(path_or_bytes, name, engine, now, tz, siblings)
     except ParseError as exc:  # a reason stays short whatever the file (base.MAX_REASON_CHARS)
         raise ParseError(shorten(str(exc))) from exc.__cause__
 
 
 def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datetime | None,
-           tz: str | None) -> ParsedFile:
+           tz: str | None, siblings: Callable[[str], bytes | None] | None = None) -> ParsedFile:
     data, name = _read(path_or_bytes, name)
     if not data.strip():
         what = "0 bytes" if not data else f"{len(data)} bytes of white space only"
@@ -169,11 +177,13 @@ def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datet
     if kind is None:
         raise _unrecognised(data, name)
     fmt = FORMATS[kind]
-    options: dict[str, str | None] = {}
+    options: dict[str, object] = {}
     if fmt.takes_engine:
         options["engine"] = engine
     if fmt.takes_tz:
         options["tz"] = tz
+    if fmt.takes_siblings:
+        options["siblings"] = siblings
     try:
         parsed = fmt.parse(data, name, **options)
     except ParseError:
@@ -181,7 +191,8 @@ def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datet
     except Exception as exc:  # noqa: BLE001 - the contract: bad input ends in ParseError
         log.warning("%s parser failed on %s: %s", kind, name or "<bytes>", type(exc).__name__)
         raise ParseError(f"{kind} file could not be parsed: {type(exc).__name__}: {exc}") from exc
-    _refuse_empty(parsed, kind)
+    if not fmt.index_only:
+        _refuse_empty(parsed, kind)
     cleaned = drop_impossible(parsed, now or datetime.now(UTC))
     return replace(cleaned, problems=bounded_problems(cleaned.problems))
 

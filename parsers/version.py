@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 #: Bump with every change that makes some parser read a file differently (a new format, a
 #: fixed bug): then files quarantined before are retried. A new herstel release retries
 #: them too, as the distribution version is part of PARSER_VERSION.
-PARSERS_REVISION = 1
+PARSERS_REVISION = 2
 
 
 def _distribution_version() -> str:

@@ -41,6 +41,7 @@ from parsers.vendors import (
     samsung_health,
     suunto,
     whoop,
+    withings,
 )
 from parsers.vendors.common import VendorFormat
 
@@ -59,6 +60,7 @@ VENDOR_PARSERS: list[ModuleType] = [
     samsung_health,
     polar_hrm,
     suunto,
+    withings,
 ]
 
 

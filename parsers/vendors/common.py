@@ -39,6 +39,10 @@ class VendorFormat(NamedTuple):
     format: str
     sniff: Sniff
     parse: Parse
+    #: parse also takes `siblings=` (reads files beside this one: Samsung's `jsons/`)
+    takes_siblings: bool = False
+    #: its rows live in the files it points to: loaded even when it yields no row itself
+    index_only: bool = False
 
 
 # ---------------------------------------------------------------- decoding

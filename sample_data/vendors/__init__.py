@@ -8,8 +8,9 @@
 * `compare` — checks `nightly_metrics` against `expected_vendor_nights.csv`;
 * one writer per source: `garmin_connect`, `garmin_fit`, `whoop`, `oura` (with the trends
   CSV), `fitbit`, `apple_health`, `polar`, `hrv4training`, `elite_hrv`, `gadgetbridge`;
-* `health_connect`, `samsung_health` — stand-alone single-source exports written from
-  `sample_data.export_plan` (their own command lines), not part of the study;
+* `health_connect`, `samsung_health`, `withings` — single-source exports written from
+  `sample_data.export_plan` (their own command lines); `android` feeds them the study's
+  nights (profiles `health_connect`, `samsung_health`, `withings`);
 * `polar_hrm`, `suunto` — beat-to-beat files (Polar `.hrm`, Suunto `.sml` and app JSON) from
   the same plan, recordings in `beat_plan`; `beat_study` puts them in the study (profile
   `beat_to_beat`, with `oura` for the sleep stages).

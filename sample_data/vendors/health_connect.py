@@ -27,6 +27,8 @@ in Amsterdam is an hour longer in absolute time than its wall clock says.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import sqlite3
 import tempfile
 import zipfile
@@ -130,12 +132,15 @@ def _write_night(con: sqlite3.Connection, apps: dict[str, int], p: PlannedNight,
              _offset_s(run), RUN_TYPE))
 
 
-def write_export(out_dir: Path, nights: list[PlannedNight]) -> Path:
-    """`out_dir/health_connect_export.zip` holding the database of `nights`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def database_bytes(nights: list[PlannedNight]) -> bytes:
+    """`health_connect_export.db` of `nights`; the same nights give the same bytes."""
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "health_connect_export.db"
         con = sqlite3.connect(db_path)
+        uuids = itertools.count()
+        # record uuids: sha256 of a counter, not SQLite's random bytes (reproducible studies)
+        con.create_function("randomblob", 1, lambda n: hashlib.sha256(
+            str(next(uuids)).encode()).digest()[:n], deterministic=False)
         con.executescript(SCHEMA)
         apps = {}
         for package in (WATCH_APP, PHONE_APP):
@@ -146,9 +151,15 @@ def write_export(out_dir: Path, nights: list[PlannedNight]) -> Path:
             _write_night(con, apps, p, i)
         con.commit()
         con.close()
-        target = out_dir / "health_connect_export.zip"
-        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.write(db_path, "health_connect_export.db")
+        return db_path.read_bytes()
+
+
+def write_export(out_dir: Path, nights: list[PlannedNight]) -> Path:
+    """`out_dir/health_connect_export.zip` holding the database of `nights`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "health_connect_export.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("health_connect_export.db", database_bytes(nights))
     return target
 
 

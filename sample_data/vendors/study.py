@@ -13,10 +13,11 @@ writes, deterministically (same arguments, same bytes):
     EXPECTED_DIR/expected_vendor_files.csv    path,athlete_id,profile,status,format,reason
     (EXPECTED_DIR defaults to OUT_DIR's parent: a study's top level is athlete folders only)
 
-Athletes are dealt round-robin over `PROFILES`, so any study of 13 or more athletes holds
-every source. Each athlete has a plan (`plan_athlete`): per night the stage runs (whole
-5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records all hold them
-exactly), the resting HR and the RMSSD; a few nights are missing, some have an afternoon nap.
+Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (16) or more
+athletes holds every source. Each athlete has a plan (`plan_athlete`): per night the stage
+runs (whole 5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records
+all hold them exactly), the resting HR and the RMSSD; a few nights are missing, some have an
+afternoon nap.
 Every vendor file is written from that plan by its source's module beside this one
 (`sample_data.vendors.<source>`), and `expected_vendor_nights.csv` says, per athlete-night
 and metric (`sleep_hours`, `resting_hr`, `hrv_ms`), which value and `method`
@@ -50,6 +51,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sample_data.plan import local_to_unix, zone
+from sample_data.vendors.android import health_connect_export, samsung_export, withings_export
 from sample_data.vendors.apple_health import apple_health, apple_routes
 from sample_data.vendors.beat_study import beat_to_beat
 from sample_data.vendors.common import (
@@ -90,6 +92,9 @@ PROFILES = (
     "elite_hrv",  # Elite HRV alone
     "beat_to_beat",  # Oura + chest-strap RR: Polar .hrm, Suunto .sml, Suunto app JSON in turn
     "gadgetbridge",  # Gadgetbridge.zip: database/Gadgetbridge (3 bands in turn), FIT workouts
+    "health_connect",  # health_connect_export.zip: one SQLite file (sample_data.vendors.android)
+    "samsung_health",  # samsunghealth_<id>_<stamp>/: CSVs + jsons/ binning files (same module)
+    "withings",  # raw_tracker_sleep-state.csv, raw_hr_hr.csv, sleep.csv (same module; no HRV)
 )
 
 #: Time zones of the athletes not written by sample_data.generate, in turn.
@@ -404,6 +409,12 @@ def write_vendor_study(
                 beat_to_beat(a, ex, out, rng)
             case "gadgetbridge":
                 gadgetbridge(a, ex, out, rng)
+            case "health_connect":
+                health_connect_export(a, ex, out, rng)
+            case "samsung_health":
+                samsung_export(a, ex, out, rng)
+            case "withings":
+                withings_export(a, ex, out, rng)
         night_rows += resolve(ex)
     _plant(study, out, groups)
     out.mark_duplicates()

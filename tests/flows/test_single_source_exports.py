@@ -1,9 +1,10 @@
-"""Single-source exports end to end (Android Health Connect, Samsung Health): files in,
+"""Single-source exports end to end (Android Health Connect, Samsung Health, Withings): files in,
 nightly values out, exact against the shared plan (sample_data.export_plan), across the
 autumn clock change in Amsterdam."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import polars as pl
@@ -12,7 +13,7 @@ import pytest
 from flows.ingest import ingest
 from flows.nightly import nightly
 from sample_data.export_plan import plan
-from sample_data.vendors import health_connect, samsung_health
+from sample_data.vendors import health_connect, samsung_health, withings
 from warehouse.db import connect
 from warehouse.sql import frame
 
@@ -28,8 +29,16 @@ def warehouse(tmp_path_factory, prefect_server):
     db = str(root / "hc.duckdb")
     outcomes = ingest([str(archive)], db, athlete="hc", tz=ZONE)
     samsung_outcomes = ingest([str(samsung)], db, athlete="sam", tz=ZONE)
-    assert sorted((o.status, o.format) for o in samsung_outcomes) == [
-        ("loaded", "samsung_heart_rate_csv"), ("loaded", "samsung_sleep_stage_csv")]
+    # 8 hourly heart-rate series files and 1 HRV file a night, each its own loaded file
+    assert sorted(Counter((o.status, o.format) for o in samsung_outcomes).items()) == [
+        (("loaded", "samsung_heart_rate_csv"), 1), (("loaded", "samsung_heart_rate_json"), 80),
+        (("loaded", "samsung_hrv_csv"), 1), (("loaded", "samsung_hrv_json"), 10),
+        (("loaded", "samsung_sleep_stage_csv"), 1)]
+    withings_outcomes = ingest([str(withings.write_export(root / "withings", NIGHTS))], db,
+                               athlete="wit", tz=ZONE)
+    assert sorted((o.status, o.format) for o in withings_outcomes) == [
+        ("loaded", "withings_heart_rate_csv"), ("loaded", "withings_sleep_csv"),
+        ("loaded", "withings_sleep_state_csv")]
     nightly(db)
     return db, outcomes
 
@@ -42,8 +51,9 @@ def test_the_database_member_is_loaded_with_the_superseded_sessions_counted(ware
     assert files.row(0) == ("loaded", 10, '{"sleep_session_overlaps_other_app": 10}')
 
 
-@pytest.mark.parametrize("athlete, hrv", [("hc", True), ("sam", False)])
+@pytest.mark.parametrize("athlete, hrv", [("hc", True), ("sam", True), ("wit", False)])
 def test_nightly_values_and_methods_match_the_plan(warehouse, athlete, hrv):
+    """Withings' export holds no HRV: its nights have none."""
     db, _ = warehouse
     with connect(db, read_only=True) as con:
         got = frame(con, "SELECT night, sleep_hours, resting_hr, hrv_ms, sleep_method, "
@@ -61,12 +71,26 @@ def test_nightly_values_and_methods_match_the_plan(warehouse, athlete, hrv):
     assert set(got["hrv_method"]) == ({"device_5min"} if hrv else {None})
 
 
-def test_the_clock_change_night_starts_at_its_planned_instant(warehouse):
+def test_samsung_heart_rate_is_counted_once(warehouse):
+    """The series rows of the heart-rate CSV carry the mean of their JSON bins: only the bins
+    (one a minute in bed) and the daytime spot rows are loaded."""
+    db, _ = warehouse
+    with connect(db, read_only=True) as con:
+        (rows,) = con.execute("SELECT count(*) FROM heart_rate WHERE athlete_id = 'sam'"
+                              ).fetchone()
+        (hrv_rows,) = con.execute("SELECT count(*) FROM hrv_samples WHERE athlete_id = 'sam'"
+                                  ).fetchone()
+    assert rows == sum(len(n.hr_in_bed()) for n in NIGHTS) + len(NIGHTS) == 10 * 440 + 10
+    assert hrv_rows == 10 * 88
+
+
+@pytest.mark.parametrize("athlete", ["hc", "sam", "wit"])
+def test_the_clock_change_night_starts_at_its_planned_instant(warehouse, athlete):
     db, _ = warehouse
     with connect(db, read_only=True) as con:
         start, end = con.execute(
-            "SELECT sleep_start, sleep_end FROM nightly_metrics WHERE athlete_id = 'hc' "
-            "AND night = DATE '2025-10-26'").fetchone()
+            "SELECT sleep_start, sleep_end FROM nightly_metrics WHERE athlete_id = ? "
+            "AND night = DATE '2025-10-26'", [athlete]).fetchone()
     # bed 22:50 CEST (20:50 UTC) on 25 Oct; 440 minutes later, 05:10 CET (04:10 UTC)
     assert start.astimezone(UTC) == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
     assert end.astimezone(UTC) == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)

@@ -1,10 +1,11 @@
 """A study mixing every vendor export herstel reads, imported with ONE real command.
 
-`sample_data.vendors.study` writes 21 nights for one athlete per source profile (
-Garmin FIT, Garmin Connect JSON loose and zipped with a nested FIT zip, WHOOP, Oura new and
-old exports, Fitbit Takeout, Apple Health zipped and with HRV4Training, Polar + Elite HRV,
-HRV4Training, Elite HRV, Oura + beat-to-beat Polar .hrm / Suunto .sml / Suunto app JSON,
-Gadgetbridge) plus planted bad files, and the plan's expectations. The test runs
+`sample_data.vendors.study` writes one athlete per source profile x 21 nights (Garmin FIT,
+Garmin Connect JSON loose and zipped with a nested FIT zip, WHOOP, Oura new and old exports,
+Fitbit Takeout, Apple Health zipped and with HRV4Training, Polar + Elite HRV, HRV4Training,
+Elite HRV, Oura + beat-to-beat Polar .hrm / Suunto .sml / Suunto app JSON,
+Android Health Connect, Samsung Health, Withings, ...: `PROFILES`) plus planted bad files,
+and the plan's expectations. The test runs
 
     herstel ingest STUDY --nightly --db DB
 
@@ -36,6 +37,7 @@ from sample_data.vendors.study import PROFILES, write_vendor_study
 from warehouse.db import connect
 from warehouse.sql import frame
 
+#: one athlete per profile: the count follows PROFILES as profiles are added
 ATHLETES, DAYS, SEED = len(PROFILES), 21, 3
 #: No DST change in any of the study's zones in these three weeks.
 START = date(2026, 6, 1)
