@@ -1,0 +1,363 @@
+"""Google Health Takeout (the post-Fitbit layout): the `*_GoogleData` CSV folders.
+
+Google Takeout -> "Google Health" writes `Takeout/Google Health/` with `Global Export Data/`
+(the legacy Fitbit JSON, read by `parsers.vendors.fitbit`) and folders of CSVs, each with a
+README per dataset. Read here:
+
+- `Health Fitness Data_GoogleData/UserSleeps_*.csv` -> nightly sleep summaries
+- `Health Fitness Data_GoogleData/UserSleepStages_*.csv` -> sleep_stages
+- `.../Heart Rate Variability/heart_rate_variability_*.csv` -> hrv_samples (5-minute RMSSD)
+- `.../Daily Heart Rate Variability/daily_heart_rate_variability_*.csv` -> nightly RMSSD
+- `.../Daily Resting Heart Rate/daily_resting_heart_rate*.csv` -> resting_hr per day
+- `.../Heart Rate/heart_rate_*.csv` -> heart_rate (monitoring)
+
+Times (docs/sources/google_health.md): every `timestamp` is a UTC instant (`...Z`); a DAILY
+row stamped `T00:00:00Z` names the LOCAL calendar date (its night), it is not midnight UTC.
+`sleep_start`/`sleep_end` are UTC by Google's README, next to per-row `*_utc_offset`s
+(`+02:00`) that only give local dates. Some exports were seen with local wall times there,
+still labelled UTC; a file whose durations agree with the offsets only when read as local
+time (a clock-change night shows it) is read as local wall time minus its offset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from parsers.base import ParsedFile, conform
+from parsers.vendors.common import (
+    VendorFormat,
+    common_offset,
+    decode_text,
+    frames_of,
+    head_text,
+    header_of,
+    iso_utc,
+    local_date,
+    merge_runs,
+    naive_datetime,
+    number,
+    offset_seconds,
+    read_table,
+    require_column,
+    summaries,
+)
+
+VENDOR = "google_health"
+FORMAT_SLEEPS = "google_health_sleeps_csv"
+FORMAT_STAGES = "google_health_sleep_stages_csv"
+FORMAT_HRV = "google_health_hrv_csv"
+FORMAT_DAILY_HRV = "google_health_daily_hrv_csv"
+FORMAT_RESTING_HR = "google_health_resting_hr_csv"
+FORMAT_HEART_RATE = "google_health_heart_rate_csv"
+
+RMSSD = "root mean square of successive differences milliseconds"
+DAILY_RMSSD = "average heart rate variability milliseconds"
+NREM_HR = "non rem heart rate beats per minute"
+BPM = "beats per minute"
+#: `sleep_stage_type` -> canonical stage (README: AWAKE, LIGHT, DEEP, REM, ASLEEP; classic
+#: logs also write RESTLESS, which Fitbit never counts as asleep).
+STAGES = {"AWAKE": "awake", "WAKE": "awake", "RESTLESS": "awake", "LIGHT": "light",
+          "DEEP": "deep", "REM": "rem", "ASLEEP": "asleep", "UNKNOWN": "unmeasurable"}
+#: Two durations (s) closer than this are the same (the files are to the minute).
+SAME_S = 60
+#: `dropped` reasons of this module.
+CUT_ROW = "row_cut_short"
+UNREADABLE_ROW = "row_unreadable"
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+def sniff_sleeps(data: bytes, name: str) -> bool:
+    """UserSleeps: `sleep_id,sleep_type,...,start_utc_offset,sleep_start,...,sleep_end`."""
+    return {"sleep_id", "sleep_start", "sleep_end", "minutes_asleep"} <= set(header_of(data))
+
+
+def sniff_stages(data: bytes, name: str) -> bool:
+    """UserSleepStages: `sleep_id,sleep_stage_id,sleep_stage_type,...,sleep_stage_end`."""
+    need = {"sleep_id", "sleep_stage_type", "sleep_stage_start", "sleep_stage_end"}
+    return need <= set(header_of(data))
+
+
+def sniff_hrv(data: bytes, name: str) -> bool:
+    """`timestamp,root mean square of successive differences milliseconds,standard ...`."""
+    h = set(header_of(data))
+    return {"timestamp", RMSSD} <= h and DAILY_RMSSD not in h
+
+
+def sniff_daily_hrv(data: bytes, name: str) -> bool:
+    """`timestamp,average heart rate variability milliseconds,non rem heart rate ...`."""
+    return {"timestamp", DAILY_RMSSD} <= set(header_of(data))
+
+
+def _bpm_file(data: bytes) -> bool:
+    h = header_of(data)
+    return h[:2] == ["timestamp", BPM] and len(h) <= 3
+
+
+def _daily_stamps(data: bytes, name: str) -> bool:
+    """Daily resting HR rather than intraday HR: the name says so (the only tie-breaker for a
+    one-row file), else every stamp in the first KB is at midnight and on its own date."""
+    if "resting" in name.replace("\\", "/").rsplit("/", 1)[-1].lower():
+        return True
+    stamps = [line.split(",", 1)[0].strip() for line in head_text(data).splitlines()[1:]]
+    stamps = [s for s in stamps if len(s) >= 19][:-1]  # the cut last line of the 4 KB
+    days = [s[:10] for s in stamps]
+    return len(stamps) >= 2 and all(s[11:19] == "00:00:00" for s in stamps) and len(
+        set(days)) == len(days)
+
+
+def sniff_resting_hr(data: bytes, name: str) -> bool:
+    return _bpm_file(data) and _daily_stamps(data, name)
+
+
+def sniff_heart_rate(data: bytes, name: str) -> bool:
+    return _bpm_file(data) and not _daily_stamps(data, name)
+
+
+# ---------------------------------------------------------------- shared reading
+
+
+def _table(data: bytes, name: str) -> tuple[pl.DataFrame, dict[str, int], list[str]]:
+    """The CSV as strings; a last line cut short (a truncated download) is dropped, counted."""
+    text = decode_text(data, name)
+    dropped, problems = {}, []
+    lines = text.rstrip("\r\n").split("\n")
+    if len(lines) > 1 and not text.endswith("\n"):
+        header_cells = lines[0].count(",")
+        if lines[-1].count(",") < header_cells:
+            text = "\n".join(lines[:-1]) + "\n"
+            dropped[CUT_ROW] = 1
+            problems.append("the file ends in the middle of a row (the export or its download "
+                            "was cut short): that row is skipped; download the export again "
+                            "to get it")
+    return read_table(text.encode(), name).frame, dropped, problems
+
+
+def _utc(col: str) -> pl.Expr:
+    """`2025-10-25T20:50:00Z`, `2025-10-25 20:50:00+0000`, `...T20:50:00.000Z` -> UTC; a time
+    without a marker is read as UTC too, as the README documents every timestamp."""
+    s = pl.col(col).str.strip_chars().str.replace(" ", "T")
+    s = s.str.replace(r"([+-]\d{2})(\d{2})$", "${1}:${2}")
+    naive = naive_datetime(pl.col(col)).dt.replace_time_zone("UTC")
+    return pl.coalesce(iso_utc(s), naive)
+
+
+def _lost(frame: pl.DataFrame, keep: pl.Expr, raw: str, what: str,
+          dropped: dict[str, int], problems: list[str]) -> pl.DataFrame:
+    """Rows failing `keep` are dropped, counted under `row_unreadable` and named once."""
+    kept = frame.filter(keep.fill_null(False))
+    lost = frame.height - kept.height
+    if lost:
+        example = frame.filter(~keep.fill_null(False))[raw][0]
+        dropped[UNREADABLE_ROW] = dropped.get(UNREADABLE_ROW, 0) + lost
+        problems.append(f"{lost} {what} row{'s' if lost > 1 else ''} skipped: a time or value "
+                        f"herstel cannot read (e.g. {raw} {example!r})")
+    return kept
+
+
+def _offsets(col: str | None) -> pl.Expr:
+    return offset_seconds(pl.col(col)) if col else pl.lit(None, pl.Int32)
+
+
+# ---------------------------------------------------------------- time semantics
+
+
+def _as_local(frame: pl.DataFrame, expected_s: pl.Expr | None = None) -> bool:
+    """Are `_start`/`_end` local wall times labelled UTC? Decided for the whole file.
+
+    Only rows whose start and end offsets differ (a clock-change night) can tell: read as
+    UTC their duration is `_end - _start`; read as local wall time it is that minus the
+    offset change. A reading that gives a duration <= 0, or (for sleeps) one that misses
+    `minutes_in_sleep_period` while the other matches it, is wrong. Without such rows the
+    README's UTC holds.
+    """
+    change = (pl.col("_end_off") - pl.col("_start_off")).cast(pl.Int64)
+    as_utc = (pl.col("_end") - pl.col("_start")).dt.total_seconds()
+    as_local = as_utc - change
+    votes = frame.filter(change.fill_null(0) != 0).select(
+        local=((as_utc <= 0) & (as_local > 0)).cast(pl.Int32),
+        utc=((as_local <= 0) & (as_utc > 0)).cast(pl.Int32),
+        local_fit=((as_local - expected_s).abs() < SAME_S) & ((as_utc - expected_s).abs()
+                                                              >= SAME_S)
+        if expected_s is not None else pl.lit(False),
+        utc_fit=((as_utc - expected_s).abs() < SAME_S) & ((as_local - expected_s).abs()
+                                                          >= SAME_S)
+        if expected_s is not None else pl.lit(False),
+    ).sum()
+    if votes.is_empty():
+        return False
+    local = votes["local"][0] + votes["local_fit"][0]
+    utc = votes["utc"][0] + votes["utc_fit"][0]
+    return bool(local > utc)
+
+
+def _instants(frame: pl.DataFrame, local: bool) -> pl.DataFrame:
+    """`_start`/`_end` as true UTC instants (local wall time minus its own offset)."""
+    if not local:
+        return frame
+    return frame.with_columns(
+        (pl.col("_start") - pl.duration(seconds=pl.col("_start_off"))).alias("_start"),
+        (pl.col("_end") - pl.duration(seconds=pl.col("_end_off"))).alias("_end"),
+    )
+
+
+def _interval_frame(data: bytes, name: str, start: str, end: str,
+                    extra: Callable[[list[str]], dict[str, pl.Expr]],
+                    ) -> tuple[pl.DataFrame, dict, list]:
+    """`_start, _end` (as labelled), their offsets (s), `_raw` and the `extra(columns)`."""
+    frame, dropped, problems = _table(data, name)
+    cols = frame.columns
+    s = require_column(cols, start, start, name=name)
+    e = require_column(cols, end, end, name=name)
+    s_off = next((c for c in cols if c.strip().lower() == "start_utc_offset"), None)
+    e_off = next((c for c in cols if c.strip().lower() == "end_utc_offset"), None)
+    out = frame.select(
+        _utc(s).alias("_start"), _utc(e).alias("_end"),
+        _offsets(s_off).alias("_start_off"), _offsets(e_off).alias("_end_off"),
+        pl.col(s).alias("_raw"), *(expr.alias(k) for k, expr in extra(cols).items()),
+    )
+    return out, dropped, problems
+
+
+# ---------------------------------------------------------------- sleep
+
+
+def parse_sleeps(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
+    """UserSleeps -> per night (local date of the wake-up) the main sleep's summaries."""
+    # sleep_id,sleep_type,minutes_in_sleep_period,minutes_after_wake_up,minutes_to_fall_asleep,
+    #   minutes_asleep,minutes_awake,minutes_longest_awakening,minutes_to_persistent_sleep,
+    #   start_utc_offset,sleep_start,end_utc_offset,sleep_end,data_source,sleep_created,...
+    # 4471,STAGES,440,0,0,420,20,20,0,+02:00,2025-10-25T20:50:00Z,+01:00,2025-10-26T04:10:00Z,
+    #   PASSIVELY_MEASURED,2025-10-26T05:00:00Z,...
+    def extra(cols: list[str]) -> dict[str, pl.Expr]:
+        out = {"asleep": number(require_column(cols, "minutes_asleep", "minutes_asleep",
+                                               name=name))}
+        return out | {c: number(c) for c in ("minutes_awake", "minutes_in_sleep_period")
+                      if c in cols}
+
+    frame, dropped, problems = _interval_frame(data, name, "sleep_start", "sleep_end", extra)
+    frame = _lost(frame, pl.all_horizontal(pl.col("_start", "_end", "asleep").is_not_null()),
+                  "_raw", "sleep", dropped, problems)
+    period = (pl.col("minutes_in_sleep_period") * 60
+              if "minutes_in_sleep_period" in frame.columns else None)
+    frame = _instants(frame, _as_local(frame, period))
+    wake = pl.col("_end") + pl.duration(seconds=pl.col("_end_off").fill_null(0))
+    night = pl.when(pl.col("_end_off").is_not_null()).then(wake.dt.date()).otherwise(
+        pl.col("_end").dt.convert_time_zone(tz or "UTC").dt.date())
+    # docs/metrics.md: night D's main sleep is the longest ending on D; naps are not nights
+    nights = frame.with_columns(night.alias("night")).sort(
+        "asleep", descending=True).unique(subset=["night"], keep="first", maintain_order=True)
+    metrics = {"sleep_hours": pl.col("asleep") / 60}
+    if "minutes_awake" in frame.columns:
+        metrics["awake_hours"] = pl.col("minutes_awake") / 60
+    out = summaries(nights.sort("night"), metrics, VENDOR, night=pl.col("night"),
+                    ts=pl.col("_end"))
+    return ParsedFile(FORMAT_SLEEPS, frames_of(device_summaries=out), vendor=VENDOR,
+                      utc_offset_s=common_offset(frame["_end_off"]), dropped=dropped,
+                      problems=problems)
+
+
+def parse_stages(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
+    """UserSleepStages -> sleep_stages (every sleep's: the nightly job picks the night)."""
+    # sleep_id,sleep_stage_id,sleep_stage_type,start_utc_offset,sleep_stage_start,
+    #   end_utc_offset,sleep_stage_end,data_source,sleep_stage_created,...
+    # 4471,1,LIGHT,+02:00,2025-10-25T20:50:00Z,+02:00,2025-10-25T22:20:00Z,PASSIVELY_MEASURED,...
+    def extra(cols: list[str]) -> dict[str, pl.Expr]:
+        kind = require_column(cols, "sleep_stage_type", "sleep_stage_type", name=name)
+        return {"stage": pl.col(kind).str.strip_chars().str.to_uppercase().replace_strict(
+            STAGES, default=None, return_dtype=pl.String)}
+
+    frame, dropped, problems = _interval_frame(
+        data, name, "sleep_stage_start", "sleep_stage_end", extra)
+    frame = _lost(frame, pl.all_horizontal(pl.col("_start", "_end", "stage").is_not_null()),
+                  "_raw", "sleep stage", dropped, problems)
+    frame = _instants(frame, _as_local(frame))
+    stages = frame.select(pl.col("_start").alias("start_ts"), pl.col("_end").alias("end_ts"),
+                          "stage").sort("start_ts")
+    return ParsedFile(FORMAT_STAGES, frames_of(sleep_stages=merge_runs(stages)), vendor=VENDOR,
+                      utc_offset_s=common_offset(frame["_end_off"]), dropped=dropped,
+                      problems=problems)
+
+
+# ---------------------------------------------------------------- HRV, resting HR, HR
+
+
+def _timestamped(data: bytes, name: str, value: str, what: str
+                 ) -> tuple[pl.DataFrame, dict[str, int], list[str], str]:
+    frame, dropped, problems = _table(data, name)
+    ts = require_column(frame.columns, "timestamp", "timestamp", name=name)
+    val = require_column(frame.columns, value, value, name=name)
+    frame = frame.with_columns(_utc(ts).alias("_ts"), number(val).alias("_value"))
+    frame = _lost(frame, pl.col("_ts").is_not_null() & pl.col("_value").is_not_null(),
+                  ts, what, dropped, problems)
+    return frame, dropped, problems, ts
+
+
+def parse_hrv(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
+    """5-minute windows -> hrv_samples (RMSSD; the SDNN column is never used as RMSSD)."""
+    # timestamp,root mean square of successive differences milliseconds,
+    #   standard deviation milliseconds,data source
+    # 2025-10-25T20:55:00Z,37.0,52.1,Google Pixel Watch 3
+    frame, dropped, problems, _ = _timestamped(data, name, RMSSD, "HRV")
+    samples = frame.select(pl.col("_ts").alias("ts"), pl.col("_value").alias("rmssd_ms"))
+    samples = samples.unique(subset=["ts"], keep="first", maintain_order=True).sort("ts")
+    return ParsedFile(FORMAT_HRV, frames_of(hrv_samples=conform(samples, "hrv_samples")),
+                      vendor=VENDOR, dropped=dropped, problems=problems)
+
+
+def _daily(frame: pl.DataFrame, ts: str, metrics: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Daily rows: `T00:00:00Z` names the local date, which is the night (the wake-up date)."""
+    rows = frame.with_columns(local_date(ts).alias("_night")).unique(
+        subset=["_night"], keep="first", maintain_order=True)
+    return summaries(rows, metrics, VENDOR, night=pl.col("_night"))
+
+
+def parse_daily_hrv(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
+    """Daily HRV -> hrv_rmssd_ms (the main sleep's RMSSD) and nrem_hr for that night."""
+    # timestamp,average heart rate variability milliseconds,non rem heart rate beats per
+    #   minute,entropy,deep sleep root mean square of successive differences milliseconds,
+    #   data source
+    # 2025-10-26T00:00:00Z,44.0,51.2,2.61,47.3,Google Pixel Watch 3
+    frame, dropped, problems, ts = _timestamped(data, name, DAILY_RMSSD, "daily HRV")
+    metrics = {"hrv_rmssd_ms": pl.col("_value")}
+    if NREM_HR in {c.strip().lower() for c in frame.columns}:
+        nrem = next(c for c in frame.columns if c.strip().lower() == NREM_HR)
+        metrics["nrem_hr"] = number(nrem)
+    out = _daily(frame, ts, metrics)
+    return ParsedFile(FORMAT_DAILY_HRV, frames_of(device_summaries=out), vendor=VENDOR,
+                      dropped=dropped, problems=problems)
+
+
+def parse_resting_hr(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
+    """Daily resting HR -> resting_hr for the local date (0 = no estimate: no row)."""
+    # timestamp,beats per minute,data source
+    # 2025-10-26T00:00:00Z,52.0,Google Pixel Watch 3
+    frame, dropped, problems, ts = _timestamped(data, name, BPM, "resting heart rate")
+    out = _daily(frame.filter(pl.col("_value") > 0), ts, {"resting_hr": pl.col("_value")})
+    return ParsedFile(FORMAT_RESTING_HR, frames_of(device_summaries=out), vendor=VENDOR,
+                      dropped=dropped, problems=problems)
+
+
+def parse_heart_rate(data: bytes, name: str = "", *, tz: str | None = None) -> ParsedFile:
+    """Intraday heart rate -> heart_rate (monitoring), one sample per instant."""
+    # timestamp,beats per minute,data source
+    # 2025-10-25T20:50:00Z,58.0,Google Pixel Watch 3
+    frame, dropped, problems, _ = _timestamped(data, name, BPM, "heart rate")
+    hr = frame.select(pl.col("_ts").alias("ts"), pl.col("_value").round().alias("bpm"),
+                      pl.lit("monitoring").alias("context"))
+    hr = hr.unique(subset=["ts"], keep="first", maintain_order=True).sort("ts")
+    return ParsedFile(FORMAT_HEART_RATE, frames_of(heart_rate=conform(hr, "heart_rate")),
+                      vendor=VENDOR, dropped=dropped, problems=problems)
+
+
+PARSERS = [
+    VendorFormat(FORMAT_SLEEPS, sniff_sleeps, parse_sleeps),
+    VendorFormat(FORMAT_STAGES, sniff_stages, parse_stages),
+    VendorFormat(FORMAT_HRV, sniff_hrv, parse_hrv),
+    VendorFormat(FORMAT_DAILY_HRV, sniff_daily_hrv, parse_daily_hrv),
+    VendorFormat(FORMAT_RESTING_HR, sniff_resting_hr, parse_resting_hr),
+    VendorFormat(FORMAT_HEART_RATE, sniff_heart_rate, parse_heart_rate),
+]
