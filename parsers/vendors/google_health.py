@@ -21,12 +21,14 @@ time (a clock-change night shows it) is read as local wall time minus its offset
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 
 import polars as pl
 
 from parsers.base import ParsedFile, conform
 from parsers.vendors.common import (
+    SNIFF_BYTES,
     VendorFormat,
     common_offset,
     decode_text,
@@ -102,8 +104,10 @@ def _daily_stamps(data: bytes, name: str) -> bool:
     one-row file), else every stamp in the first KB is at midnight and on its own date."""
     if "resting" in name.replace("\\", "/").rsplit("/", 1)[-1].lower():
         return True
-    stamps = [line.split(",", 1)[0].strip() for line in head_text(data).splitlines()[1:]]
-    stamps = [s for s in stamps if len(s) >= 19][:-1]  # the cut last line of the 4 KB
+    lines = head_text(data).splitlines()[1:]
+    if len(data) > SNIFF_BYTES:
+        lines = lines[:-1]  # cut where the sniffed bytes end
+    stamps = [s for s in (line.split(",", 1)[0].strip() for line in lines) if len(s) >= 19]
     days = [s[:10] for s in stamps]
     return len(stamps) >= 2 and all(s[11:19] == "00:00:00" for s in stamps) and len(
         set(days)) == len(days)
@@ -351,6 +355,82 @@ def parse_heart_rate(data: bytes, name: str = "", *, tz: str | None = None) -> P
     hr = hr.unique(subset=["ts"], keep="first", maintain_order=True).sort("ts")
     return ParsedFile(FORMAT_HEART_RATE, frames_of(heart_rate=conform(hr, "heart_rate")),
                       vendor=VENDOR, dropped=dropped, problems=problems)
+
+
+# ---------------------------------------------------------------- files not read
+
+
+#: Machine-learning and app-state files of `*_GoogleData` folders: no nightly value, and some
+#: run to tens of MB (UserActivityProbabilities ~17 MB a month), so they are never inflated.
+UNREAD_PREFIXES = ("useractivityprobabilities_", "usersensorcompressiontoken")
+#: Legacy twins -> the Google Health CSV that holds the same data and wins (instants with
+#: their offsets, where the twin has local wall times without one): (twin folder, twin name
+#: pattern, CSV name pattern).
+TWINS = (
+    ("global export data", r"sleep-.*\.json", r"usersleeps_.*\.csv"),
+    ("global export data", r"resting_heart_rate-.*\.json", r"daily_resting_heart_rate.*\.csv"),
+    ("heart rate variability", r"daily heart rate variability summary.*\.csv",
+     r"daily_heart_rate_variability_.*\.csv"),
+    ("heart rate variability", r"heart rate variability details.*\.csv",
+     r"heart_rate_variability_.*\.csv"),
+)
+
+
+def _parts(path: str) -> list[str]:
+    return path.replace("\\", "/").lower().split("/")
+
+
+def _export_root(parts: list[str]) -> int | None:
+    """Index of the Google Health export's own folder in `parts` (the folder that holds the
+    `*_GoogleData` folders and `Global Export Data`), or None outside such an export."""
+    for i, part in enumerate(parts[:-1]):
+        if part.endswith("_googledata") or part in ("global export data",
+                                                     "heart rate variability"):
+            return i
+    return None
+
+
+def unread(paths: Iterable[str]) -> dict[str, str]:
+    """Files of a Google Health export herstel skips unread: path -> reason ("ignored: ...").
+
+    Decided from the names of the whole export (a zip's member list, a folder's files), so
+    nothing is inflated or parsed: READMEs, machine-learning files, and the legacy twins of
+    data the CSVs hold (docs/sources/google_health.md, "Twins").
+    """
+    paths = list(paths)
+    csv_names: dict[str, set[str]] = {}
+    for path in paths:
+        parts = _parts(path)
+        root = _export_root(parts)
+        if root is not None and parts[root].endswith("_googledata"):
+            csv_names.setdefault("/".join(parts[:root]), set()).add(
+                path.replace("\\", "/").rsplit("/", 1)[-1])
+    out = {}
+    for path in paths:
+        parts = _parts(path)
+        root = _export_root(parts)
+        if root is None:
+            continue
+        base, home = parts[-1], "/".join(parts[:root])
+        in_csv_folder = parts[root].endswith("_googledata")
+        if in_csv_folder and re.fullmatch(r"(.* )?readme(\.txt)?", base):
+            out[path] = "ignored: a dataset README of the Google Health export (documentation)"
+        elif in_csv_folder and base.startswith(UNREAD_PREFIXES):
+            out[path] = ("ignored: machine-learning output of the Google Health export, no "
+                         "nightly value; not read")
+        elif twin := _twin(parts[root], base, csv_names.get(home, set())):
+            out[path] = (f"ignored: legacy twin of the Google Health CSV {twin}, which holds "
+                         f"the same data with UTC offsets and is read instead")
+    return out
+
+
+def _twin(folder: str, base: str, csvs: set[str]) -> str | None:
+    for twin_folder, twin, csv_pattern in TWINS:
+        if folder == twin_folder and re.fullmatch(twin, base):
+            match = next((c for c in sorted(csvs) if re.fullmatch(csv_pattern, c, re.I)), None)
+            if match:
+                return match
+    return None
 
 
 PARSERS = [
