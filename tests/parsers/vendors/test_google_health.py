@@ -26,6 +26,19 @@ def _file(stem: str) -> bytes:
     return next(v for k, v in FILES.items() if k.rsplit("/", 1)[-1].startswith(stem)).encode()
 
 
+def _head(stem: str, lines: int = 12) -> bytes:
+    return b"".join(_file(stem).splitlines(keepends=True)[:lines])
+
+
+# one small file of each kind (also the fuzzing seeds, tests/fuzz/fuzzkit.py)
+SLEEPS_CSV = _file("UserSleeps_")
+STAGES_CSV = _head("UserSleepStages_")
+HRV_CSV = _head("heart_rate_variability_")
+DAILY_HRV_CSV = _file("daily_heart_rate_variability_")
+RESTING_HR_CSV = _file("daily_resting_heart_rate")
+HEART_RATE_CSV = _head("heart_rate_2")
+
+
 @pytest.mark.parametrize("stem, fmt", [
     ("UserSleeps_", "google_health_sleeps_csv"),
     ("UserSleepStages_", "google_health_sleep_stages_csv"),
