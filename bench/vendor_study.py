@@ -2,7 +2,7 @@
 
     python bench/vendor_study.py [--athletes 50] [--days 365] [--seed 1] [--no-write]
 
-Generates (once, cached under bench/_work/) the study of `sample_data.vendor_study`: athletes
+Generates (once, cached under bench/_work/) the study of `sample_data.vendors.study`: athletes
 dealt over Garmin FIT, Garmin Connect JSON (loose and zipped with nested FIT), WHOOP, Oura,
 Oura trends, Fitbit, Apple Health, Polar + Elite HRV, HRV4Training and Elite HRV, with planted
 bad files. Then runs, as a researcher would,
@@ -35,11 +35,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sample_data.vendor_study import (  # noqa: E402
+from sample_data.vendors.compare import compare_nights, read_expected_nights  # noqa: E402
+from sample_data.vendors.study import (  # noqa: E402
     DEFAULT_SEED,
     DEFAULT_START,
-    compare_nights,
-    read_expected_nights,
     write_vendor_study,
 )
 

@@ -1,6 +1,7 @@
 """The small nightly plan that the single-source export writers share
-(`sample_data.health_connect`, `sample_data.samsung_health`): what each night holds and
-what herstel must make of it, laid out in absolute time so clock-change nights are exact.
+(`sample_data.vendors.health_connect`, `sample_data.vendors.samsung_health`): what each
+night holds and what herstel must make of it, laid out in absolute time so clock-change
+nights are exact.
 
 Per night ending on local date D: bed at 22:30 local (+10 min steps by night), the stage
 runs of `NIGHT_STAGES` end to end (7 h asleep, 20 min awake inside), heart rate once a

@@ -11,8 +11,8 @@ import pytest
 
 from flows.ingest import ingest
 from flows.nightly import nightly
-from sample_data import health_connect, samsung_health
 from sample_data.export_plan import plan
+from sample_data.vendors import health_connect, samsung_health
 from warehouse.db import connect
 from warehouse.sql import frame
 

@@ -1,6 +1,6 @@
 """A study mixing every vendor export herstel reads, imported with ONE real command.
 
-`sample_data.vendor_study` writes 12 athletes x 21 nights (one athlete per source profile:
+`sample_data.vendors.study` writes 12 athletes x 21 nights (one athlete per source profile:
 Garmin FIT, Garmin Connect JSON loose and zipped with a nested FIT zip, WHOOP, Oura new and
 old exports, Fitbit Takeout, Apple Health zipped and with HRV4Training, Polar + Elite HRV,
 HRV4Training, Elite HRV) plus planted bad files, and the plan's expectations. The test runs
@@ -30,12 +30,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sample_data.vendor_study import (
-    PROFILES,
-    compare_nights,
-    read_expected_nights,
-    write_vendor_study,
-)
+from sample_data.vendors.compare import compare_nights, read_expected_nights
+from sample_data.vendors.study import PROFILES, write_vendor_study
 from warehouse.db import connect
 from warehouse.sql import frame
 
@@ -236,12 +232,14 @@ def test_generation_is_deterministic(tmp_path):
 
 def test_fitbit_sleep_on_a_dst_change_night():
     from parsers.vendors import fitbit
-    from sample_data.vendor_study import _fitbit_log, _json, plan_athlete
+    from sample_data.vendors.common import json_bytes
+    from sample_data.vendors.fitbit import _fitbit_log
+    from sample_data.vendors.study import plan_athlete
 
     a = plan_athlete("x", "fitbit", 30, "Europe/Amsterdam", date(2026, 3, 28), 2, SEED)
     night = a.by_date()[date(2026, 3, 29)]  # 02:00 CET -> 03:00 CEST while asleep
     log, short_s = _fitbit_log(a, night, random.Random(1))
-    stages = fitbit.parse_sleep(_json([log]), "sleep-2026-03-28.json", tz=a.time_zone)
+    stages = fitbit.parse_sleep(json_bytes([log]), "sleep-2026-03-28.json", tz=a.time_zone)
     asleep = stages.frames["sleep_stages"].filter(pl.col("stage").is_in(["light", "deep", "rem"]))
     seconds = asleep.select((pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().sum())
     assert seconds.item() == night.asleep_s - short_s

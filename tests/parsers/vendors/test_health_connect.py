@@ -14,7 +14,7 @@ from parsers.base import ParseError
 from parsers.registry import parse_file
 from parsers.vendors import claimants, health_connect
 from sample_data.export_plan import plan
-from sample_data.health_connect import SCHEMA, write_export
+from sample_data.vendors.health_connect import SCHEMA, write_export
 
 T0 = int(datetime(2025, 3, 1, 22, 0, tzinfo=UTC).timestamp() * 1000)
 MIN = 60_000

@@ -9,7 +9,7 @@ import pytest
 from parsers.base import ParseError
 from parsers.vendors import claimants, samsung_health
 from sample_data.export_plan import plan
-from sample_data.samsung_health import heart_rate_csv, sleep_stage_csv
+from sample_data.vendors.samsung_health import heart_rate_csv, sleep_stage_csv
 
 NIGHTS = plan(date(2025, 10, 25), 2, "Europe/Amsterdam")  # 25 (CEST) and 26 Oct (clock change)
 

@@ -1,8 +1,8 @@
 """A realistic Android Health Connect export written from a small plan, with the values each
 night must produce.
 
-    python -m sample_data.health_connect OUT_DIR [--start 2025-10-20] [--nights 10]
-                                                 [--zone Europe/Amsterdam]
+    python -m sample_data.vendors.health_connect OUT_DIR [--start 2025-10-20] [--nights 10]
+                                                         [--zone Europe/Amsterdam]
 
 writes `OUT_DIR/health_connect_export.zip` (one SQLite file, `health_connect_export.db`, in
 the layout Health Connect's export uses: epoch-millisecond instants, zone offsets in seconds,

@@ -3,7 +3,7 @@
 `start_time` as UTC wall time without a marker beside `time_offset` (`UTC+0200`), a comma
 more at the end of every data row, heart-rate columns prefixed with their type.
 
-    python -m sample_data.samsung_health OUT_DIR [--start 2025-10-20] [--nights 10]
+    python -m sample_data.vendors.samsung_health OUT_DIR [--start 2025-10-20] [--nights 10]
 """
 
 from __future__ import annotations
