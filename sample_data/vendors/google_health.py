@@ -25,6 +25,10 @@ writes `OUT_DIR/Takeout/Google Health/` (docs/sources/google_health.md):
 
 `sleep_times="local"` writes the sleep CSVs' times as local wall times still marked `Z` (the
 trap some exports show); herstel must read the same instants from either.
+
+`google_health(athlete, expect, out, rng)` writes the same layout, zipped as Takeout does,
+for the vendor study's `google_health` profile (`sample_data.vendors.study`), from the
+study's plan and with its expectations.
 """
 
 from __future__ import annotations
@@ -37,6 +41,19 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from sample_data.export_plan import PlannedNight, run_writer
+from sample_data.vendors.common import (
+    HOUR,
+    Expect,
+    Member,
+    Out,
+    StudyAthlete,
+    fmt_offset,
+    hrv_series,
+    json_bytes,
+    offset_s,
+    sleep_hr_series,
+)
+from sample_data.vendors.fitbit import _fitbit_log, _fitbit_nap
 
 ROOT = Path("Takeout") / "Google Health"
 SLEEP_DIR = ROOT / "Health Fitness Data_GoogleData"
@@ -254,6 +271,129 @@ def write_export(out_dir: Path, nights: list[PlannedNight], sleep_times: str = "
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return out_dir / "Takeout"
+
+
+# ---------------------------------------------------------------- the vendor study profile
+
+#: What herstel makes of the files it skips unread (docs/sources/google_health.md).
+IGNORED = {"readme": "ignored: a dataset readme", "ml": "ignored: machine-learning output",
+           "twin": "ignored: legacy twin"}
+STUDY_ZIP = "takeout-20260101T000000Z-001.zip"
+
+
+def _zu(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _study_sleeps(a: StudyAthlete, ex: Expect) -> tuple[list[list], list[list]]:
+    """UserSleeps and UserSleepStages rows of every night and nap, with the expectations."""
+    tz, sleeps, stages = a.tz, [], []
+    for n in a.nights:
+        periods = [(n.runs, "STAGES")] + ([(n.nap, "STAGES")] if n.nap else [])
+        for k, (runs, kind) in enumerate(periods):
+            sleep_id = 50_000_000 + a.index * 10_000 + n.index * 2 + k
+            start, end = runs[0][1], runs[-1][2]
+            asleep = sum(e - b for st, b, e in runs if st != "awake") // 60
+            awake = sum(e - b for st, b, e in runs if st == "awake") // 60
+            lead = next(b for st, b, _ in runs if st != "awake") - start
+            created = _zu(end + 1800)
+            sleeps.append([sleep_id, kind, (end - start) // 60, 0, lead // 60, asleep, awake,
+                           awake, lead // 60, fmt_offset(offset_s(start, tz)), _zu(start),
+                           fmt_offset(offset_s(end, tz)), _zu(end), "PASSIVELY_MEASURED",
+                           created, created])
+            for j, (st, b, e) in enumerate(runs, 1):
+                stages.append([sleep_id, j, STAGE_TYPES[st], fmt_offset(offset_s(b, tz)), _zu(b),
+                               fmt_offset(offset_s(e, tz)), _zu(e), "PASSIVELY_MEASURED",
+                               created, created])
+        ex.add(n.night, "stages", n.sleep_hours, "google_health_sleep_stages_csv")
+        ex.add(n.night, "dev_sleep_hours", n.asleep_s / HOUR, "google_health_sleeps_csv")
+    return sleeps, stages
+
+
+def _study_series(a: StudyAthlete, ex: Expect, rng) -> dict[str, list[tuple[int, list]]]:
+    """Heart rate, 5-minute HRV, daily HRV and daily resting HR rows, by family."""
+    out: dict[str, list[tuple[int, list]]] = defaultdict(list)
+    for n in a.nights:
+        out["hr"] += [(t, [_zu(t), float(bpm), WATCH]) for t, bpm in sleep_hr_series(n, rng)]
+        out["hrv"] += [(t, [_zu(t), v, round(v * 1.4, 1), WATCH])
+                       for t, v in hrv_series(n) if v is not None]
+        ex.add(n.night, "sleep_hr_30min", n.resting_hr, "google_health_heart_rate_csv")
+        ex.add(n.night, "device_5min", n.hrv_ms, "google_health_hrv_csv")
+        day = int(datetime.combine(n.night, time(), UTC).timestamp())
+        midnight = f"{n.night.isoformat()}T00:00:00Z"  # the local date (not midnight UTC)
+        rmssd = round(n.hrv_ms + rng.uniform(-2, 2), 1)
+        out["daily_hrv"].append((day, [midnight, rmssd, float(n.resting_hr + 2), 2.5,
+                                       rmssd + 3.0, WATCH]))
+        ex.add(n.night, "dev_hrv_rmssd_ms", rmssd, "google_health_daily_hrv_csv")
+        bpm = 0.0 if n.index % 17 == 5 else float(n.resting_hr + rng.choice((0, 1)))
+        out["resting"].append((day, [midnight, bpm, WATCH]))
+        if bpm:
+            ex.add(n.night, "dev_resting_hr", bpm, "google_health_resting_hr_csv")
+    return out
+
+
+def _monthly(folder: str, stem: str, header: str, rows: list[tuple[int, list]],
+             fmt: str) -> list[Member]:
+    months: dict[str, list[list]] = defaultdict(list)
+    for ts, row in sorted(rows, key=lambda r: r[0]):
+        months[datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-01")].append(row)
+    return [Member(f"{folder}/{stem}_{m}.csv", _csv(header, chunk).encode(), fmt)
+            for m, chunk in months.items()]
+
+
+def _ignored(name: str, data: bytes, why: str) -> Member:
+    return Member(name, data, None, "quarantined", IGNORED[why])
+
+
+def google_health(a: StudyAthlete, ex: Expect, out: Out, rng) -> None:
+    """The Google Health Takeout zip of one study athlete (CSV layout + JSON twins)."""
+    root = "Takeout/Google Health"
+    hf, pa, ge = (f"{root}/Health Fitness Data_GoogleData", f"{root}/Physical Activity_GoogleData",
+                  f"{root}/Global Export Data")
+    sleeps, stages = _study_sleeps(a, ex)
+    series = _study_series(a, ex, rng)
+    month = f"{a.start:%Y-%m}-01"
+    members = [
+        Member(f"{hf}/UserSleeps_{month}.csv", _csv(SLEEPS_HEADER, sleeps).encode(),
+               "google_health_sleeps_csv"),
+        Member(f"{hf}/UserSleepStages_{month}.csv", _csv(STAGES_HEADER, stages).encode(),
+               "google_health_sleep_stages_csv"),
+        _ignored(f"{hf}/UserSleeps README.txt", _readme("UserSleeps", SLEEPS_HEADER).encode(),
+                 "readme"),
+        _ignored(f"{hf}/UserActivityProbabilities_{month}.csv",
+                 b"timestamp,activity,probability\n", "ml"),
+    ]
+    families = (
+        ("Heart Rate", "heart_rate", "timestamp,beats per minute,data source", "hr",
+         "google_health_heart_rate_csv"),
+        ("Heart Rate Variability", "heart_rate_variability",
+         "timestamp,root mean square of successive differences milliseconds,"
+         "standard deviation milliseconds,data source", "hrv", "google_health_hrv_csv"),
+        ("Daily Heart Rate Variability", "daily_heart_rate_variability",
+         "timestamp,average heart rate variability milliseconds,non rem heart rate beats per "
+         "minute,entropy,deep sleep root mean square of successive differences milliseconds,"
+         "data source", "daily_hrv", "google_health_daily_hrv_csv"),
+    )
+    for folder, stem, header, key, fmt in families:
+        members += _monthly(f"{pa}/{folder}", stem, header, series[key], fmt)
+        members.append(_ignored(f"{pa}/{folder}/README.txt", _readme(stem, header).encode(),
+                                "readme"))
+    members.append(Member(
+        f"{pa}/Daily Resting Heart Rate/daily_resting_heart_rate.csv",
+        _csv("timestamp,beats per minute,data source",
+             [r for _, r in sorted(series["resting"], key=lambda r: r[0])]).encode(),
+        "google_health_resting_hr_csv"))
+    logs = []
+    for n in a.nights:  # the JSON twins: skipped unread, so their rng use changes nothing
+        logs.append(_fitbit_log(a, n, rng)[0])
+        if n.nap:
+            logs.append(_fitbit_nap(a, n))
+    resting = [{"dateTime": f"{n.night:%m/%d/%y} 00:00:00",
+                "value": {"date": f"{n.night:%m/%d/%y}", "value": float(n.resting_hr),
+                          "error": 6.5}} for n in a.nights]
+    members += [_ignored(f"{ge}/sleep-{a.start}.json", json_bytes(logs[::-1], 2), "twin"),
+                _ignored(f"{ge}/resting_heart_rate-{a.start}.json", json_bytes(resting), "twin")]
+    out.zip(a, STUDY_ZIP, members)
 
 
 def main(argv: list[str] | None = None) -> None:

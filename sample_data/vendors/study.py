@@ -13,7 +13,7 @@ writes, deterministically (same arguments, same bytes):
     EXPECTED_DIR/expected_vendor_files.csv    path,athlete_id,profile,status,format,reason
     (EXPECTED_DIR defaults to OUT_DIR's parent: a study's top level is athlete folders only)
 
-Athletes are dealt round-robin over `PROFILES`, so any study of 12 or more athletes holds
+Athletes are dealt round-robin over `PROFILES`, so any study of 13 or more athletes holds
 every source. Each athlete has a plan (`plan_athlete`): per night the stage runs (whole
 5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records all hold them
 exactly), the resting HR and the RMSSD; a few nights are missing, some have an afternoon nap.
@@ -67,12 +67,14 @@ from sample_data.vendors.elite_hrv import elite_hrv
 from sample_data.vendors.fitbit import fitbit
 from sample_data.vendors.garmin_connect import fit_activity_files, garmin_connect
 from sample_data.vendors.garmin_fit import fit_specs, garmin_fit
+from sample_data.vendors.google_health import google_health
 from sample_data.vendors.hrv4training import hrv4training
 from sample_data.vendors.oura import oura, oura_trends
 from sample_data.vendors.polar import polar
 from sample_data.vendors.whoop import whoop
 
-#: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % 12]).
+#: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % 13]); new
+#: profiles go at the end, so a study of fewer athletes keeps its files.
 PROFILES = (
     "garmin_fit",  # sample_data.generate: wellness + activity FIT (or GPX), questionnaire CSV
     "garmin_connect_json",  # DI_CONNECT sleepData / healthStatusData / UDSFile, loose files
@@ -86,6 +88,7 @@ PROFILES = (
     "polar_elite_hrv",  # Polar PPI / sleep / training sessions + Elite HRV readings
     "hrv4training",  # HRV4Training alone
     "elite_hrv",  # Elite HRV alone
+    "google_health",  # Google Health Takeout zip: *_GoogleData CSVs + legacy JSON twins
 )
 
 #: Time zones of the athletes not written by sample_data.generate, in turn.
@@ -355,6 +358,8 @@ def write_vendor_study(
                 oura_trends(a, ex, out, rng)
             case "fitbit":
                 fitbit(a, ex, out, rng)
+            case "google_health":
+                google_health(a, ex, out, rng)
             case "apple_zip":
                 out.zip(
                     a,
