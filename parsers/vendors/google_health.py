@@ -15,8 +15,9 @@ Times (docs/sources/google_health.md): every `timestamp` is a UTC instant (`...Z
 row stamped `T00:00:00Z` names the LOCAL calendar date (its night), it is not midnight UTC.
 `sleep_start`/`sleep_end` are UTC by Google's README, next to per-row `*_utc_offset`s
 (`+02:00`) that only give local dates. Some exports were seen with local wall times there,
-still labelled UTC; a file whose durations agree with the offsets only when read as local
-time (a clock-change night shows it) is read as local wall time minus its offset.
+still labelled UTC; a file whose rows agree with the offsets only when read as local time
+(a clock-change night, or a record created before its labelled end) is read as local wall
+time minus its offset.
 """
 
 from __future__ import annotations
@@ -172,29 +173,30 @@ def _offsets(col: str | None) -> pl.Expr:
 def _as_local(frame: pl.DataFrame, expected_s: pl.Expr | None = None) -> bool:
     """Are `_start`/`_end` local wall times labelled UTC? Decided for the whole file.
 
-    Only rows whose start and end offsets differ (a clock-change night) can tell: read as
-    UTC their duration is `_end - _start`; read as local wall time it is that minus the
-    offset change. A reading that gives a duration <= 0, or (for sleeps) one that misses
-    `minutes_in_sleep_period` while the other matches it, is wrong. Without such rows the
-    README's UTC holds.
+    Two kinds of rows can tell, each votes for one reading. A clock-change night (start and
+    end offsets differ): read as UTC its duration is `_end - _start`, read as local wall time
+    that minus the offset change; a reading giving a duration <= 0, or (sleeps) missing
+    `minutes_in_sleep_period` while the other matches it, is wrong. A record created (synced)
+    less than its offset after waking: the reading that puts the end after `_created` (a UTC
+    time by the README) is wrong. With no votes, or a tie, the README's UTC holds.
     """
     change = (pl.col("_end_off") - pl.col("_start_off")).cast(pl.Int64)
     as_utc = (pl.col("_end") - pl.col("_start")).dt.total_seconds()
     as_local = as_utc - change
-    votes = frame.filter(change.fill_null(0) != 0).select(
-        local=((as_utc <= 0) & (as_local > 0)).cast(pl.Int32),
-        utc=((as_local <= 0) & (as_utc > 0)).cast(pl.Int32),
-        local_fit=((as_local - expected_s).abs() < SAME_S) & ((as_utc - expected_s).abs()
-                                                              >= SAME_S)
-        if expected_s is not None else pl.lit(False),
-        utc_fit=((as_utc - expected_s).abs() < SAME_S) & ((as_local - expected_s).abs()
-                                                          >= SAME_S)
-        if expected_s is not None else pl.lit(False),
-    ).sum()
-    if votes.is_empty():
-        return False
-    local = votes["local"][0] + votes["local_fit"][0]
-    utc = votes["utc"][0] + votes["utc_fit"][0]
+    no = pl.lit(False)
+    fits = (no, no) if expected_s is None else (
+        ((as_local - expected_s).abs() < SAME_S) & ((as_utc - expected_s).abs() >= SAME_S),
+        ((as_utc - expected_s).abs() < SAME_S) & ((as_local - expected_s).abs() >= SAME_S))
+    local_end = pl.col("_end") - pl.duration(seconds=pl.col("_end_off"))
+    created = pl.col("_created")
+    votes = frame.select(
+        local=(((as_utc <= 0) & (as_local > 0)) | fits[0]) & (change != 0),
+        utc=(((as_local <= 0) & (as_utc > 0)) | fits[1]) & (change != 0),
+        local_c=(pl.col("_end") > created) & (local_end <= created),
+        utc_c=(local_end > created) & (pl.col("_end") <= created),
+    ).fill_null(False).sum()
+    local = votes["local"][0] + votes["local_c"][0]
+    utc = votes["utc"][0] + votes["utc_c"][0]
     return bool(local > utc)
 
 
@@ -218,7 +220,10 @@ def _interval_frame(data: bytes, name: str, start: str, end: str,
     e = require_column(cols, end, end, name=name)
     s_off = next((c for c in cols if c.strip().lower() == "start_utc_offset"), None)
     e_off = next((c for c in cols if c.strip().lower() == "end_utc_offset"), None)
+    made = next((c for c in cols if c.strip().lower() in ("sleep_created",
+                                                           "sleep_stage_created")), None)
     out = frame.select(
+        (_utc(made) if made else pl.lit(None, pl.Datetime("us", "UTC"))).alias("_created"),
         _utc(s).alias("_start"), _utc(e).alias("_end"),
         _offsets(s_off).alias("_start_off"), _offsets(e_off).alias("_end_off"),
         pl.col(s).alias("_raw"), *(expr.alias(k) for k, expr in extra(cols).items()),

@@ -92,12 +92,24 @@ def test_local_wall_times_labelled_utc_are_recognised_by_the_clock_change_night(
     assert trap_st["sleep_stages"].equals(good_st["sleep_stages"])
 
 
-def test_without_a_clock_change_the_readme_utc_holds():
-    """Documented limit: no row can tell local from UTC, so the README decides."""
+def test_a_record_created_before_its_labelled_end_gives_local_times_away():
+    """No clock change that night, but the record was created (synced) 30 minutes after the
+    real wake-up: read as UTC the sleep would end after its own record was made."""
     one = plan(date(2025, 10, 20), 1, "Europe/Amsterdam")
     sleeps, _ = writer.user_sleeps_csv(one, sleep_times="local")
+    assert ",2025-10-20T05:50:00Z,PASSIVELY_MEASURED,2025-10-20T04:20:00Z," in sleeps
     out = google_health.parse_sleeps(sleeps.encode(), "s.csv").frames["device_summaries"]
-    # bed 22:30 CEST, wake 05:50 CEST written as 05:50Z: read as 05:50 UTC
+    assert out["ts"][0] == datetime(2025, 10, 20, 3, 50, tzinfo=UTC)  # 05:50 CEST
+
+
+def test_with_nothing_to_tell_the_readme_utc_holds():
+    """Documented limit: no clock change and a record synced hours later: UTC, as the README
+    says, even if the file holds local times."""
+    one = plan(date(2025, 10, 20), 1, "Europe/Amsterdam")
+    sleeps, _ = writer.user_sleeps_csv(one, sleep_times="local")
+    for synced in ("2025-10-20T04:20:00Z", "2025-10-20T13:00:00Z"):  # the night, the nap
+        sleeps = sleeps.replace(synced, "2025-10-21T12:00:00Z")
+    out = google_health.parse_sleeps(sleeps.encode(), "s.csv").frames["device_summaries"]
     assert out["ts"][0] == datetime(2025, 10, 20, 5, 50, tzinfo=UTC)
 
 
