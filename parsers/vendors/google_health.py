@@ -176,9 +176,10 @@ def _as_local(frame: pl.DataFrame, expected_s: pl.Expr | None = None) -> bool:
     Two kinds of rows can tell, each votes for one reading. A clock-change night (start and
     end offsets differ): read as UTC its duration is `_end - _start`, read as local wall time
     that minus the offset change; a reading giving a duration <= 0, or (sleeps) missing
-    `minutes_in_sleep_period` while the other matches it, is wrong. A record created (synced)
-    less than its offset after waking: the reading that puts the end after `_created` (a UTC
-    time by the README) is wrong. With no votes, or a tie, the README's UTC holds.
+    `minutes_in_sleep_period` while the other matches it, is wrong. A record last updated
+    (synced) less than its offset after waking: the reading that puts the end after
+    `_created` (the last update, a UTC time by the README) is wrong. With no votes, or a
+    tie, the README's UTC holds.
     """
     change = (pl.col("_end_off") - pl.col("_start_off")).cast(pl.Int64)
     as_utc = (pl.col("_end") - pl.col("_start")).dt.total_seconds()
@@ -220,8 +221,11 @@ def _interval_frame(data: bytes, name: str, start: str, end: str,
     e = require_column(cols, end, end, name=name)
     s_off = next((c for c in cols if c.strip().lower() == "start_utc_offset"), None)
     e_off = next((c for c in cols if c.strip().lower() == "end_utc_offset"), None)
-    made = next((c for c in cols if c.strip().lower() in ("sleep_created",
-                                                           "sleep_stage_created")), None)
+    # the record's last update (else its creation) comes after the sleep ended: a record
+    # created when the sleep began, then filled in, would mislead (a nap of 30 minutes)
+    made = next((c for name in ("sleep_last_updated", "sleep_stage_last_updated",
+                                "sleep_created", "sleep_stage_created")
+                 for c in cols if c.strip().lower() == name), None)
     out = frame.select(
         (_utc(made) if made else pl.lit(None, pl.Datetime("us", "UTC"))).alias("_created"),
         _utc(s).alias("_start"), _utc(e).alias("_end"),

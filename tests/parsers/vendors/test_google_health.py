@@ -102,6 +102,18 @@ def test_a_record_created_before_its_labelled_end_gives_local_times_away():
     assert out["ts"][0] == datetime(2025, 10, 20, 3, 50, tzinfo=UTC)  # 05:50 CEST
 
 
+def test_a_record_created_when_the_sleep_began_is_judged_by_its_last_update():
+    """A 30-minute nap, UTC as documented, whose record was created at its start: only its
+    last update (after the end) says anything, and it agrees with UTC."""
+    text = (b"sleep_id,sleep_type,minutes_in_sleep_period,minutes_asleep,minutes_awake,"
+            b"start_utc_offset,sleep_start,end_utc_offset,sleep_end,data_source,sleep_created,"
+            b"sleep_last_updated\n"
+            b"7,CLASSIC,30,28,2,+02:00,2025-10-20T12:00:00Z,+02:00,2025-10-20T12:30:00Z,"
+            b"PASSIVELY_MEASURED,2025-10-20T12:00:00Z,2025-10-20T12:40:00Z\n")
+    out = google_health.parse_sleeps(text, "s.csv").frames["device_summaries"]
+    assert out["ts"][0] == datetime(2025, 10, 20, 12, 30, tzinfo=UTC)
+
+
 def test_with_nothing_to_tell_the_readme_utc_holds():
     """Documented limit: no clock change and a record synced hours later: UTC, as the README
     says, even if the file holds local times."""
