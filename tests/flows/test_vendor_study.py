@@ -3,7 +3,8 @@
 `sample_data.vendors.study` writes 13 athletes x 21 nights (one athlete per source profile:
 Garmin FIT, Garmin Connect JSON loose and zipped with a nested FIT zip, WHOOP, Oura new and
 old exports, Fitbit Takeout, Apple Health zipped and with HRV4Training, Polar + Elite HRV,
-HRV4Training, Elite HRV, Google Health Takeout zip) plus planted bad files, and the plan's expectations. The test runs
+HRV4Training, Elite HRV, Google Health Takeout zip) plus planted bad files, and the plan's
+expectations. The test runs
 
     herstel ingest STUDY --nightly --db DB
 
