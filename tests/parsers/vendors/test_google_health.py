@@ -205,3 +205,28 @@ def test_unread_zip_members_come_with_their_reason_and_are_never_inflated():
     refused = [m.reason for m in members if m.data is None]
     assert len(refused) == 9 and all(r.startswith("ignored: ") for r in refused)
     assert len(members) - len(refused) == 6
+
+
+@pytest.mark.parametrize("zone, start, change", [
+    ("Europe/Amsterdam", date(2026, 3, 28), date(2026, 3, 29)),  # 02:00 CET -> 03:00 CEST
+    ("Australia/Sydney", date(2026, 4, 4), date(2026, 4, 5)),  # 03:00 AEDT -> 02:00 AEST
+])
+def test_the_study_profile_zip_reads_back_its_plan_across_a_clock_change(
+        tmp_path, zone, start, change):
+    from sample_data.vendors.common import Expect, Out
+    from sample_data.vendors.study import plan_athlete
+
+    a = plan_athlete("x", "google_health", 30, zone, start, 3, 3)
+    writer.google_health(a, Expect(a), Out(tmp_path), __import__("random").Random(1))
+    members = list(iter_members(tmp_path / "x" / writer.STUDY_ZIP, "z", unread=unread))
+    read = {m.name.rsplit("/", 1)[-1].split("_2")[0]: m.data for m in members if m.data}
+    stages = parse_file(read["UserSleepStages"], "s.csv").frames["sleep_stages"]
+    sleeps = parse_file(read["UserSleeps"], "u.csv").frames["device_summaries"]
+    night = a.by_date()[change]
+    lo = datetime.fromtimestamp(night.bedtime, UTC)
+    hi = datetime.fromtimestamp(night.out_of_bed, UTC)
+    inside = stages.filter((stages["start_ts"] >= lo) & (stages["end_ts"] <= hi))
+    assert _asleep_s(inside) == night.asleep_s
+    hours = sleeps.filter((sleeps["metric"] == "sleep_hours") & (sleeps["night"] == change))
+    assert hours["value"].to_list() == [night.asleep_s / 3600]
+    assert sum(m.data is None for m in members) == 7  # 4 READMEs, ML file, 2 twins: unread
