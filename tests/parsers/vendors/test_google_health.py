@@ -4,6 +4,7 @@ the local-wall-time trap, truncated downloads, and the files of the layout left 
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from datetime import UTC, date, datetime
 
@@ -217,7 +218,7 @@ def test_the_study_profile_zip_reads_back_its_plan_across_a_clock_change(
     from sample_data.vendors.study import plan_athlete
 
     a = plan_athlete("x", "google_health", 30, zone, start, 3, 3)
-    writer.google_health(a, Expect(a), Out(tmp_path), __import__("random").Random(1))
+    writer.google_health(a, Expect(a), Out(tmp_path), random.Random(1))
     members = list(iter_members(tmp_path / "x" / writer.STUDY_ZIP, "z", unread=unread))
     read = {m.name.rsplit("/", 1)[-1].split("_2")[0]: m.data for m in members if m.data}
     stages = parse_file(read["UserSleepStages"], "s.csv").frames["sleep_stages"]
