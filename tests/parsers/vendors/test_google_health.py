@@ -173,6 +173,19 @@ def test_an_unreadable_time_is_counted_not_lost():
     assert "'25/10/2025 22:02'" in parsed.problems[0]
 
 
+def test_an_unknown_stage_type_is_counted_and_named():
+    text = (b"sleep_id,sleep_stage_id,sleep_stage_type,start_utc_offset,sleep_stage_start,"
+            b"end_utc_offset,sleep_stage_end\n"
+            b"1,1,LIGHT,+02:00,2025-10-25T20:00:00Z,+02:00,2025-10-25T21:00:00Z\n"
+            b"1,2,DEEP,+02:00,25-10-2025 21:00,+02:00,2025-10-25T22:00:00Z\n"
+            b"1,3,SNOOZING,+02:00,2025-10-25T22:00:00Z,+02:00,2025-10-25T23:00:00Z\n")
+    parsed = parse_file(text, "UserSleepStages_2025-10-01.csv")
+    assert parsed.dropped == {"sleep_stage_unknown": 1, "row_unreadable": 1}
+    assert "'SNOOZING'" in parsed.problems[0] and "'25-10-2025 21:00'" in parsed.problems[1]
+    assert parsed.frames["sleep_stages"].rows() == [
+        (datetime(2025, 10, 25, 20, tzinfo=UTC), datetime(2025, 10, 25, 21, tzinfo=UTC), "light")]
+
+
 def test_a_file_cut_inside_its_header_is_quarantined_naming_the_missing_column():
     text = _file("UserSleeps_")[:150]  # the header ends before sleep_start
     with pytest.raises(ParseError, match="unrecognised format"):
