@@ -4,8 +4,9 @@
 
 Generates (once, cached under bench/_work/) the study of `sample_data.vendors.study`: athletes
 dealt over Garmin FIT, Garmin Connect JSON (loose and zipped with nested FIT), WHOOP, Oura,
-Oura trends, Fitbit, Apple Health, Polar + Elite HRV, HRV4Training, Elite HRV and the Google
-Health Takeout, with planted bad files. Then runs, as a researcher would,
+Oura trends, Fitbit, Apple Health, Polar + Elite HRV, HRV4Training, Elite HRV, Oura with
+beat-to-beat files (Polar .hrm, Suunto .sml / app JSON), Gadgetbridge and the Google Health
+Takeout, with planted bad files. Then runs, as a researcher would,
 
     herstel ingest STUDY --nightly --db DB
 

@@ -132,6 +132,8 @@ def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     an integer column (HR 99999, inf, NaN) becomes null rather than failing the whole file:
     `parsers.clean.drop_impossible` then drops and counts that row.
     """
+    if not frame.columns:  # selecting literals from a frame without columns makes ONE row
+        return empty(table)
     schema = CANONICAL[table]
     cols = []
     if "athlete_id" in frame.columns:

@@ -31,13 +31,16 @@ from parsers.vendors import (
     apple_health,
     elite_hrv,
     fitbit,
+    gadgetbridge,
     garmin_connect,
     google_health,
     health_connect,
     hrv4training,
     oura,
     polar,
+    polar_hrm,
     samsung_health,
+    suunto,
     whoop,
 )
 from parsers.vendors.common import VendorFormat
@@ -54,7 +57,10 @@ VENDOR_PARSERS: list[ModuleType] = [
     hrv4training,
     elite_hrv,
     health_connect,
+    gadgetbridge,
     samsung_health,
+    polar_hrm,
+    suunto,
 ]
 
 

@@ -13,10 +13,11 @@ writes, deterministically (same arguments, same bytes):
     EXPECTED_DIR/expected_vendor_files.csv    path,athlete_id,profile,status,format,reason
     (EXPECTED_DIR defaults to OUT_DIR's parent: a study's top level is athlete folders only)
 
-Athletes are dealt round-robin over `PROFILES`, so any study of 13 or more athletes holds
-every source. Each athlete has a plan (`plan_athlete`): per night the stage runs (whole
-5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records all hold them
-exactly), the resting HR and the RMSSD; a few nights are missing, some have an afternoon nap.
+Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (15) or more
+athletes holds every source. Each athlete has a plan (`plan_athlete`): per night the stage
+runs (whole 5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records
+all hold them exactly), the resting HR and the RMSSD; a few nights are missing, some have an
+afternoon nap.
 Every vendor file is written from that plan by its source's module beside this one
 (`sample_data.vendors.<source>`), and `expected_vendor_nights.csv` says, per athlete-night
 and metric (`sleep_hours`, `resting_hr`, `hrv_ms`), which value and `method`
@@ -51,6 +52,7 @@ from pathlib import Path
 
 from sample_data.plan import local_to_unix, zone
 from sample_data.vendors.apple_health import apple_health, apple_routes
+from sample_data.vendors.beat_study import beat_to_beat
 from sample_data.vendors.common import (
     METRICS,
     MINUTE,
@@ -65,6 +67,7 @@ from sample_data.vendors.common import (
 )
 from sample_data.vendors.elite_hrv import elite_hrv
 from sample_data.vendors.fitbit import fitbit
+from sample_data.vendors.gadgetbridge import gadgetbridge
 from sample_data.vendors.garmin_connect import fit_activity_files, garmin_connect
 from sample_data.vendors.garmin_fit import fit_specs, garmin_fit
 from sample_data.vendors.google_health import google_health
@@ -73,8 +76,7 @@ from sample_data.vendors.oura import oura, oura_trends
 from sample_data.vendors.polar import polar
 from sample_data.vendors.whoop import whoop
 
-#: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % 13]); new
-#: profiles go at the end, so a study of fewer athletes keeps its files.
+#: Source profiles, dealt to athletes in this order (athlete i gets PROFILES[i % len(PROFILES)]).
 PROFILES = (
     "garmin_fit",  # sample_data.generate: wellness + activity FIT (or GPX), questionnaire CSV
     "garmin_connect_json",  # DI_CONNECT sleepData / healthStatusData / UDSFile, loose files
@@ -88,6 +90,8 @@ PROFILES = (
     "polar_elite_hrv",  # Polar PPI / sleep / training sessions + Elite HRV readings
     "hrv4training",  # HRV4Training alone
     "elite_hrv",  # Elite HRV alone
+    "beat_to_beat",  # Oura + chest-strap RR: Polar .hrm, Suunto .sml, Suunto app JSON in turn
+    "gadgetbridge",  # Gadgetbridge.zip: database/Gadgetbridge (3 bands in turn), FIT workouts
     "google_health",  # Google Health Takeout zip: *_GoogleData CSVs + legacy JSON twins
 )
 
@@ -401,6 +405,10 @@ def write_vendor_study(
                 )
             case "elite_hrv":
                 out.file(a, "elite_hrv_readings.csv", elite_hrv(a, ex, rng), "elite_hrv_csv")
+            case "beat_to_beat":
+                beat_to_beat(a, ex, out, rng)
+            case "gadgetbridge":
+                gadgetbridge(a, ex, out, rng)
         night_rows += resolve(ex)
     _plant(study, out, groups)
     out.mark_duplicates()

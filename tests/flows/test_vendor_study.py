@@ -1,10 +1,11 @@
 """A study mixing every vendor export herstel reads, imported with ONE real command.
 
-`sample_data.vendors.study` writes 13 athletes x 21 nights (one athlete per source profile:
+`sample_data.vendors.study` writes 21 nights for one athlete per source profile (
 Garmin FIT, Garmin Connect JSON loose and zipped with a nested FIT zip, WHOOP, Oura new and
 old exports, Fitbit Takeout, Apple Health zipped and with HRV4Training, Polar + Elite HRV,
-HRV4Training, Elite HRV, Google Health Takeout zip) plus planted bad files, and the plan's
-expectations. The test runs
+HRV4Training, Elite HRV, Oura + beat-to-beat Polar .hrm / Suunto .sml / Suunto app JSON,
+Gadgetbridge, Google Health Takeout zip) plus planted bad files, and the plan's expectations.
+The test runs
 
     herstel ingest STUDY --nightly --db DB
 
@@ -36,7 +37,7 @@ from sample_data.vendors.study import PROFILES, write_vendor_study
 from warehouse.db import connect
 from warehouse.sql import frame
 
-ATHLETES, DAYS, SEED = 13, 21, 3
+ATHLETES, DAYS, SEED = len(PROFILES), 21, 3
 #: No DST change in any of the study's zones in these three weeks.
 START = date(2026, 6, 1)
 #: Every nightly method the study must exercise at least once.
