@@ -6,8 +6,8 @@ Generates (once, cached under bench/_work/) the study of `sample_data.vendors.st
 dealt over Garmin FIT, Garmin Connect JSON (loose and zipped with nested FIT), WHOOP, Oura,
 Oura trends, Fitbit, Apple Health, Polar + Elite HRV, HRV4Training, Elite HRV, Oura with
 beat-to-beat files (Polar .hrm, Suunto .sml / app JSON), Gadgetbridge, Android Health
-Connect, Samsung Health and Withings (`PROFILES`), with planted bad files. Then runs, as a
-researcher would,
+Connect, Samsung Health, Withings and the Google Health Takeout (`PROFILES`), with planted
+bad files. Then runs, as a researcher would,
 
     herstel ingest STUDY --nightly --db DB
 

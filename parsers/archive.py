@@ -33,7 +33,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -94,8 +94,13 @@ def iter_members(
     data_or_path: bytes | bytearray | memoryview | str | os.PathLike,
     name: str = "",
     limits: Limits = LIMITS,
+    unread: Callable[[list[str]], dict[str, str]] | None = None,
 ) -> Iterator[Member]:
-    """Every file in the zip, in order: `Member(name, bytes, None)` or `Member(name, None, why)`."""
+    """Every file in the zip, in order: `Member(name, bytes, None)` or `Member(name, None, why)`.
+
+    `unread(member names) -> {name: reason}` names members to skip without inflating them
+    (a vendor layout's READMEs and twins, `parsers.vendors.unread`); they come with the reason.
+    """
     label = name or (str(data_or_path) if isinstance(data_or_path, str | os.PathLike) else "zip")
     source = data_or_path
     if isinstance(source, bytes | bytearray | memoryview):
@@ -110,7 +115,8 @@ def iter_members(
         problem = _archive_problem(files, budget, limits)
         if problem:
             raise ParseError(f"{label}: {problem}; refused without unpacking")
-        yield from _members(archive, files, "", 0, budget, limits)
+        skip = unread([info.filename for info in files]) if unread else {}
+        yield from _members(archive, files, "", 0, budget, limits, skip)
 
 
 def _files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -191,6 +197,7 @@ def _members(
     depth: int,
     budget: _Budget,
     limits: Limits,
+    skip: dict[str, str] | None = None,
 ) -> Iterator[Member]:
     for info in files:
         name = prefix + info.filename
@@ -198,7 +205,7 @@ def _members(
         if budget.members < 0:
             yield Member(name, None, f"more than {limits.max_members} files in the archive")
             continue
-        problem = _member_problem(info, limits, budget)
+        problem = (skip or {}).get(info.filename) or _member_problem(info, limits, budget)
         if problem:
             yield Member(name, None, problem)
             continue

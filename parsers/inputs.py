@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from parsers import vendors
 from parsers.archive import MAX_MEMBER_BYTES, ZipSiblings, is_zip, iter_members, unsafe_name
 from parsers.base import ParsedFile, ParseError
 from parsers.registry import parse_file
@@ -124,7 +125,8 @@ def own_rows(parsed: ParsedFile, names: set[str]) -> ParsedFile:
 def _archive(path: str, record_as: str, athlete_id, known, engine, tz, alias) -> list[ParseResult]:
     results = []
     with ZipSiblings(path) as siblings:
-        for member in iter_members(path, Path(record_as).name):  # the recorded name, in reasons
+        # the recorded name, in reasons; a vendor layout's unread members are not inflated
+        for member in iter_members(path, Path(record_as).name, unread=vendors.unread):
             member_path = f"{record_as}/{member.name}"
             if member.data is None:
                 ident = content_id(f"refused:{member_path}".encode())

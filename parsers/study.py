@@ -14,13 +14,14 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
+from parsers import vendors
 from parsers.base import ParseError
 from parsers.paths import (
     REASON_OUTSIDE,
@@ -104,7 +105,15 @@ def discover(
             ]
             continue
         found += _study_entries(root, study, rename)
-    return found
+    return _mark_unread(found)
+
+
+def _mark_unread(found: list[InputFile]) -> list[InputFile]:
+    """Files a vendor layout skips unread (`parsers.vendors.unread`: a Google Health export's
+    READMEs and legacy twins) carry its reason, so they are recorded, never read."""
+    skip = vendors.unread([f.recorded_path for f in found if f.reason is None])
+    return [replace(f, reason=skip[f.recorded_path]) if f.recorded_path in skip else f
+            for f in found]
 
 
 def _alias(name: str | None, who: str | None) -> str | None:

@@ -33,6 +33,7 @@ from parsers.vendors import (
     fitbit,
     gadgetbridge,
     garmin_connect,
+    google_health,
     health_connect,
     hrv4training,
     oura,
@@ -51,6 +52,7 @@ VENDOR_PARSERS: list[ModuleType] = [
     whoop,
     oura,
     fitbit,
+    google_health,
     apple_health,
     polar,
     hrv4training,
@@ -74,9 +76,18 @@ def claimants(data: bytes, name: str = "") -> list[str]:
     return [entry.format for entry in all_formats() if entry.sniff(data, name)]
 
 
+def unread(paths: list[str]) -> dict[str, str]:
+    """Files of a whole export that vendor layouts skip unread, path -> reason (`ignored:
+    ...`), decided from the names alone (a zip's member list, a folder's files): READMEs,
+    machine-learning output, legacy twins of data read from another file. Today: the Google
+    Health Takeout (docs/sources/google_health.md)."""
+    return google_health.unread(paths)
+
+
 def find_format(data: bytes, name: str = "") -> VendorFormat | None:
     """The vendor format that recognises `data`, or None."""
     return next((entry for entry in all_formats() if entry.sniff(data, name)), None)
 
 
-__all__ = ["VENDOR_PARSERS", "VendorFormat", "all_formats", "claimants", "find_format"]
+__all__ = ["VENDOR_PARSERS", "VendorFormat", "all_formats", "claimants", "find_format",
+           "unread"]

@@ -13,7 +13,7 @@ writes, deterministically (same arguments, same bytes):
     EXPECTED_DIR/expected_vendor_files.csv    path,athlete_id,profile,status,format,reason
     (EXPECTED_DIR defaults to OUT_DIR's parent: a study's top level is athlete folders only)
 
-Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (16) or more
+Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (17) or more
 athletes holds every source. Each athlete has a plan (`plan_athlete`): per night the stage
 runs (whole 5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records
 all hold them exactly), the resting HR and the RMSSD; a few nights are missing, some have an
@@ -71,6 +71,7 @@ from sample_data.vendors.fitbit import fitbit
 from sample_data.vendors.gadgetbridge import gadgetbridge
 from sample_data.vendors.garmin_connect import fit_activity_files, garmin_connect
 from sample_data.vendors.garmin_fit import fit_specs, garmin_fit
+from sample_data.vendors.google_health import google_health
 from sample_data.vendors.hrv4training import hrv4training
 from sample_data.vendors.oura import oura, oura_trends
 from sample_data.vendors.polar import polar
@@ -95,6 +96,7 @@ PROFILES = (
     "health_connect",  # health_connect_export.zip: one SQLite file (sample_data.vendors.android)
     "samsung_health",  # samsunghealth_<id>_<stamp>/: CSVs + jsons/ binning files (same module)
     "withings",  # raw_tracker_sleep-state.csv, raw_hr_hr.csv, sleep.csv (same module; no HRV)
+    "google_health",  # Google Health Takeout zip: *_GoogleData CSVs + legacy JSON twins
 )
 
 #: Time zones of the athletes not written by sample_data.generate, in turn.
@@ -364,6 +366,8 @@ def write_vendor_study(
                 oura_trends(a, ex, out, rng)
             case "fitbit":
                 fitbit(a, ex, out, rng)
+            case "google_health":
+                google_health(a, ex, out, rng)
             case "apple_zip":
                 out.zip(
                     a,

@@ -3,9 +3,9 @@
 `sample_data.vendors.study` writes one athlete per source profile x 21 nights (Garmin FIT,
 Garmin Connect JSON loose and zipped with a nested FIT zip, WHOOP, Oura new and old exports,
 Fitbit Takeout, Apple Health zipped and with HRV4Training, Polar + Elite HRV, HRV4Training,
-Elite HRV, Oura + beat-to-beat Polar .hrm / Suunto .sml / Suunto app JSON,
-Android Health Connect, Samsung Health, Withings, ...: `PROFILES`) plus planted bad files,
-and the plan's expectations. The test runs
+Elite HRV, Oura + beat-to-beat Polar .hrm / Suunto .sml / Suunto app JSON, Gadgetbridge,
+Android Health Connect, Samsung Health, Withings, Google Health Takeout zip: `PROFILES`) plus
+planted bad files, and the plan's expectations. The test runs
 
     herstel ingest STUDY --nightly --db DB
 
