@@ -16,7 +16,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from pydantic import SecretStr
 
 from flows import progress
-from parsers.inputs import ParseResult, parse_input
+from parsers.inputs import Job, ParseResult, parse_input, parse_inputs
 from parsers.paths import athlete_id_problem, clean_text, scrub_path
 from parsers.study import (
     InputFile,
@@ -52,9 +52,6 @@ MAX_IN_FLIGHT = 8
 #: about a thousand files (bench/scale.py: 201 files took 7.3 s in processes, 51 took 2.6 s).
 PROCESS_POOL_MIN_FILES = 1000
 
-#: (path to read, athlete id, path to record, the athlete's name in the study if not the id)
-Job = tuple[str, str | None, str, str | None]
-
 
 @task(name="parse-files")
 def parse_batch(
@@ -66,13 +63,7 @@ def parse_batch(
 ) -> list[ParseResult]:
     """Parse a batch; with `staging`, write the frames there and return only their URIs."""
     os.umask(0o077)  # a worker process (or a Dask worker) stages health data: owner only
-    results = [
-        result
-        for path, athlete, record_as, alias in batch
-        for result in parse_input(
-            path, athlete, known, engine, zones.get(athlete), record_as, alias
-        )
-    ]
+    results = parse_inputs(batch, known, engine, zones)  # cleaned together, one pass per table
     if staging:
         results = [stage(r, staging) for r in results]
     return results

@@ -146,20 +146,27 @@ def parse_file(
     engine: str = "fast",
     now: datetime | None = None,
     tz: str | None = None,
+    clean: bool = True,
 ) -> ParsedFile:
     """Sniff, parse and clean one file. Raises only `ParseError` for bad input.
 
     `tz` is the athlete's IANA zone, for vendor files that write local times without an offset.
+    `clean=False` leaves impossible values in (and `problems` unbounded): the caller cleans a
+    batch of files at once (`parsers.inputs.parse_inputs`).
     A file without a single row raises `ParseError("empty: ...")` (docs/formats.md); the
     returned `problems` and any `ParseError` text are bounded (`base.bounded_problems`).
     """
     try:
-        return _parse(path_or_bytes, name, engine, now, tz)
+        parsed = _parse(path_or_bytes, name, engine, tz)
     except ParseError as exc:  # a reason stays short whatever the file (base.MAX_REASON_CHARS)
         raise ParseError(shorten(str(exc))) from exc.__cause__
+    if not clean:
+        return parsed
+    cleaned = drop_impossible(parsed, now or datetime.now(UTC))
+    return replace(cleaned, problems=bounded_problems(cleaned.problems))
 
 
-def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datetime | None,
+def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str,
            tz: str | None) -> ParsedFile:
     data, name = _read(path_or_bytes, name)
     if not data.strip():
@@ -182,8 +189,7 @@ def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datet
         log.warning("%s parser failed on %s: %s", kind, name or "<bytes>", type(exc).__name__)
         raise ParseError(f"{kind} file could not be parsed: {type(exc).__name__}: {exc}") from exc
     _refuse_empty(parsed, kind)
-    cleaned = drop_impossible(parsed, now or datetime.now(UTC))
-    return replace(cleaned, problems=bounded_problems(cleaned.problems))
+    return parsed
 
 
 def _refuse_empty(parsed: ParsedFile, kind: str) -> None:
