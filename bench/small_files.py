@@ -1,13 +1,16 @@
 """Per-file CPU of a small-file ingest: parse (decode, map, clean) and load, in one process.
 
-    python bench/small_files.py [--athletes 3] [--days 60] [--profile] [--batch N]
+    python bench/small_files.py [--athletes 3] [--days 60] [--only wellness] [--profile]
+                                [--batch N]
 
 Generates a study of small daily files (wellness FIT, plus the generator's activities and
 CSVs) and runs exactly what the ingest flow runs for each batch of files, without Prefect's
-orchestration: `flows.ingest.parse_batch` (its function) and `flows.ingest._load`. Reports CPU
-milliseconds per file (process time, best of `--repeat`). `--profile` prints where parse and
-load spend their time (cProfile, cumulative). `--batch` sets files per batch (the flow's
-`BATCH_FILES`); `--batch 1` is the one-file-at-a-time shape.
+orchestration: `flows.ingest.parse_batch` (its function) and `flows.ingest._load`, on the
+flow's own batches. Reports CPU milliseconds per file (process time, best of `--repeat`).
+`--only wellness` keeps the files whose path holds `/wellness/` (the small daily FIT files).
+`--profile` prints where parse and load spend their time (cProfile, cumulative). `--batch N`
+cuts batches of N files instead (`--batch 1`: one file at a time). The code measured is the
+one first on PYTHONPATH, so the same command measures another checkout (before/after).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.append(str(REPO))  # PYTHONPATH first: measure the checkout it names
 
 from flows import ingest as flow  # noqa: E402
 from parsers.study import discover  # noqa: E402
@@ -41,13 +44,22 @@ def _study(athletes: int, days: int) -> Path:
     return root / "study"
 
 
-def _once(study: Path, batch_files: int, profile: cProfile.Profile | None) -> dict:
+def _batches(jobs: list, batch_files: int | None) -> list[list]:
+    if batch_files is None and hasattr(flow, "batched"):
+        return flow.batched(jobs)
+    n = batch_files or flow.BATCH_FILES
+    return [jobs[i : i + n] for i in range(0, len(jobs), n)]
+
+
+def _once(study: Path, batch_files: int | None, only: str | None,
+          profile: cProfile.Profile | None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "w.duckdb")
         files = discover([study])
         known, zones = flow._register_athletes(db, [study], files, None, lambda n: n)
-        jobs = [(str(f.path), f.athlete_id, f.recorded_path, f.alias) for f in files]
-        batches = [jobs[i : i + batch_files] for i in range(0, len(jobs), batch_files)]
+        jobs = [(str(f.path), f.athlete_id, f.recorded_path, f.alias) for f in files
+                if only is None or f"/{only}/" in str(f.path)]
+        batches = _batches(jobs, batch_files)
         parse_s = load_s = 0.0
         for batch in batches:
             t0 = time.process_time()
@@ -67,24 +79,26 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--athletes", type=int, default=3)
     ap.add_argument("--days", type=int, default=60)
-    ap.add_argument("--batch", type=int, default=flow.BATCH_FILES)
+    ap.add_argument("--batch", type=int, default=None)
+    ap.add_argument("--only", default=None, help="a folder name, e.g. wellness")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
     study = _study(args.athletes, args.days)
-    _once(study, args.batch, None)  # warm: imports, compiled FIT plans
-    runs = [_once(study, args.batch, None) for _ in range(args.repeat)]
+    _once(study, args.batch, args.only, None)  # warm: imports, compiled FIT plans
+    runs = [_once(study, args.batch, args.only, None) for _ in range(args.repeat)]
     best = min(runs, key=lambda r: r["parse_s"] + r["load_s"])
     n = best["files"]
     print(
-        f"{n} files, batch {args.batch}: parse {1000 * best['parse_s'] / n:.1f} ms/file, "
+        f"{n} files, batch {args.batch or 'as the flow'}: "
+        f"parse {1000 * best['parse_s'] / n:.1f} ms/file, "
         f"load {1000 * best['load_s'] / n:.1f} ms/file, "
         f"total {1000 * (best['parse_s'] + best['load_s']) / n:.1f} ms/file (CPU, best of "
         f"{args.repeat})"
     )
     if args.profile:
         prof = cProfile.Profile()
-        _once(study, args.batch, prof)
+        _once(study, args.batch, args.only, prof)
         pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from parsers.base import ParsedFile
+from parsers.base import ParsedFile, stack_keyed
 
 #: Heart rate a human heart can have, bpm (0 and 255 are sensor "no value" codes).
 HR_MIN_BPM, HR_MAX_BPM = 1, 250
@@ -229,8 +229,7 @@ def drop_impossible_many(parsed: list[ParsedFile], now: datetime) -> list[Parsed
     cleaned: dict[tuple[int, str], pl.DataFrame] = {}
     jumps: dict[tuple[int, str], str] = {}
     for table, members in _stacks(parsed):
-        frame = pl.concat([f.with_columns(pl.lit(i, pl.UInt32).alias(FILE_KEY))
-                           for i, f in members])
+        frame = stack_keyed([f for _, f in members], [i for i, _ in members], FILE_KEY)
         frame = _clean_frame(table, frame, now, dropped)
         if table == "sleep_stages":
             frame = _drop_long_sleep_periods(frame, dropped)

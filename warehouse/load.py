@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from parsers.base import CANONICAL, ParsedFile, conform
+from parsers.base import CANONICAL, ParsedFile, conform, stack_keyed
 from parsers.paths import clean_text
 from parsers.version import PARSER_VERSION
 from warehouse.schema import RAW_TABLES
@@ -248,19 +248,18 @@ def _stacked(
     in one polars pass (not one per file); frames of other schemas (a long CSV with a
     per-row athlete_id beside a FIT without) are conformed apart, then stacked in file order.
     """
-    groups: dict[tuple, list[pl.DataFrame]] = {}
+    groups: dict[tuple, list[tuple[int, pl.DataFrame]]] = {}
     for k, inc in enumerate(loaded):
         for table, frame in inc.parsed.frames.items():
             if frame.height:
                 frame = frame.drop("athlete_id", strict=False)
-                keyed = frame.with_columns(pl.lit(k, pl.UInt32).alias(FILE_KEY))
-                groups.setdefault((table, *frame.schema.items()), []).append(keyed)
+                groups.setdefault((table, *frame.schema.items()), []).append((k, frame))
     athletes = pl.Series("athlete_id", [inc.athlete_id or "" for inc in loaded], pl.String)
     file_ids = pl.Series("file_id", [inc.file_id for inc in loaded], pl.String)
     spans: list[tuple[list[datetime], list[datetime]]] = [([], []) for _ in loaded]
     by_table: dict[str, list[pl.DataFrame]] = {}
-    for (table, *_), frames in groups.items():
-        raw = pl.concat(frames)
+    for (table, *_), members in groups.items():
+        raw = stack_keyed([f for _, f in members], [k for k, _ in members], FILE_KEY)
         if table in RAW_TABLES:  # conform first: a frame that does not fit fails here
             keys = raw.get_column(FILE_KEY)
             by_table.setdefault(table, []).append(
