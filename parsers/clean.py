@@ -239,6 +239,8 @@ def drop_impossible_many(parsed: list[ParsedFile], now: datetime) -> list[Parsed
                 pl.col(FILE_KEY).is_in(ordered))
             jumps.update(((i, table), text) for i, text in _backward_jumps(table, mine).items())
         frame = _drop_duplicates(table, frame, dropped)
+        if frame.height == sum(f.height for _, f in members):
+            continue  # the usual case: nothing dropped, each file keeps its own frame
         parts = frame.partition_by(FILE_KEY, as_dict=True, include_key=False)
         for i, original in members:
             cleaned[i, table] = parts.get((i,), original.clear())
