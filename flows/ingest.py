@@ -49,8 +49,8 @@ from warehouse.staging import stage, unstage
 #: overhead, the warehouse connection (~60 ms to open) and the per-batch polars passes of
 #: cleaning and loading (docs/scaling.md), small enough to spread work over workers.
 BATCH_FILES = 256
-#: Bytes of input per batch at most: a batch of big files stays as small as it was at 64
-#: files of 250 KB, so the parsed data held in flight does not grow.
+#: Bytes of input per batch at most (64 files of 250 KB): a batch of big files holds no more
+#: than that, where 64 big files could hold far more before, so data in flight does not grow.
 BATCH_BYTES = 16_000_000
 #: Parse batches submitted ahead of the loader; bounds the parsed data held in memory.
 MAX_IN_FLIGHT = 8

@@ -144,7 +144,11 @@ def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     return frame.select(cols)
 
 
-def stack_keyed(frames: list[pl.DataFrame], keys: list[int], key: str) -> pl.DataFrame:
+#: The file key of frames stacked from several files (a file's position in its batch).
+FILE_KEY = "_file"
+
+
+def stack_keyed(frames: list[pl.DataFrame], keys: list[int], key: str = FILE_KEY) -> pl.DataFrame:
     """Frames of one schema stacked, with column `key` (UInt32) telling each row's frame by
     `keys` (one per frame): many small files' frames go through one polars pass, not one
     each, and are told apart again by the key."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from parsers.base import ParsedFile, stack_keyed
+from parsers.base import FILE_KEY, ParsedFile, stack_keyed
 
 #: Heart rate a human heart can have, bpm (0 and 255 are sensor "no value" codes).
 HR_MIN_BPM, HR_MAX_BPM = 1, 250
@@ -50,8 +50,6 @@ STREAM_KEYS = {
 }
 #: Formats whose rows are in recording order, so a step back in time is a device clock jump.
 RECORDING_ORDER = ("fit", "gpx")
-#: The file key of frames stacked from several files (`drop_impossible_many`).
-FILE_KEY = "_file"
 #: Rows stacked into one polars pass at most: small files share a pass, a big one (an Apple
 #: export of millions of rows) is cleaned alone, so stacking never doubles a large file.
 STACK_ROWS = 500_000

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from parsers.base import CANONICAL, ParsedFile, conform, stack_keyed
+from parsers.base import CANONICAL, FILE_KEY, ParsedFile, conform, stack_keyed
 from parsers.paths import clean_text
 from parsers.version import PARSER_VERSION
 from warehouse.schema import RAW_TABLES
@@ -232,10 +232,6 @@ def _decide(inc: Incoming, previous: dict[str, list[Record]], retry: bool = Fals
         out.reason = clean_text(out.reason)
     records.append(Record(inc.athlete_id, inc.path, out.status, PARSER_VERSION))
     return out
-
-
-#: The file key of frames stacked from several files (position in the batch).
-FILE_KEY = "_file"
 
 
 def _stacked(
