@@ -1,8 +1,10 @@
 """The ingest flow: find the files, parse them in parallel Prefect tasks, load each atomically.
 
 Parsing runs in batches of files per task (a task run costs ~2.5 ms of orchestration, and a study
-has tens of thousands of small daily files). Loading stays in the flow's process: DuckDB has one
-writer, each file is one transaction, and the file is held only while a batch loads.
+has tens of thousands of small daily files); a batch's frames are cleaned together, one polars
+pass per table, and loaded together, one Arrow append per table (docs/scaling.md). Loading stays
+in the flow's process: DuckDB has one writer, a batch is one transaction (a file that cannot be
+stored is retried alone), and the database file is held only while a batch loads.
 """
 
 import os
@@ -16,7 +18,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from pydantic import SecretStr
 
 from flows import progress
-from parsers.inputs import ParseResult, parse_input
+from parsers.inputs import Job, ParseResult, parse_input, parse_inputs
 from parsers.paths import athlete_id_problem, clean_text, scrub_path
 from parsers.study import (
     InputFile,
@@ -43,17 +45,19 @@ from warehouse.load import (
 from warehouse.sql import run
 from warehouse.staging import stage, unstage
 
-#: Files per parse task: large enough to amortise task overhead, small enough to spread work.
-BATCH_FILES = 64
+#: Files per parse task (and per load transaction) at most: large enough to amortise task
+#: overhead, the warehouse connection (~60 ms to open) and the per-batch polars passes of
+#: cleaning and loading (docs/scaling.md), small enough to spread work over workers.
+BATCH_FILES = 256
+#: Bytes of input per batch at most (64 files of 250 KB): a batch of big files holds no more
+#: than that, where 64 big files could hold far more before, so data in flight does not grow.
+BATCH_BYTES = 16_000_000
 #: Parse batches submitted ahead of the loader; bounds the parsed data held in memory.
 MAX_IN_FLIGHT = 8
 #: Below this many files, worker processes cost more to start than they save: a worker takes
 #: ~3 s to start (imports), a small daily file ~7 ms of parse CPU, so two workers pay off from
 #: about a thousand files (bench/scale.py: 201 files took 7.3 s in processes, 51 took 2.6 s).
 PROCESS_POOL_MIN_FILES = 1000
-
-#: (path to read, athlete id, path to record, the athlete's name in the study if not the id)
-Job = tuple[str, str | None, str, str | None]
 
 
 @task(name="parse-files")
@@ -66,16 +70,29 @@ def parse_batch(
 ) -> list[ParseResult]:
     """Parse a batch; with `staging`, write the frames there and return only their URIs."""
     os.umask(0o077)  # a worker process (or a Dask worker) stages health data: owner only
-    results = [
-        result
-        for path, athlete, record_as, alias in batch
-        for result in parse_input(
-            path, athlete, known, engine, zones.get(athlete), record_as, alias
-        )
-    ]
+    results = parse_inputs(batch, known, engine, zones)  # cleaned together, one pass per table
     if staging:
         results = [stage(r, staging) for r in results]
     return results
+
+
+def batched(jobs: list[Job], max_files: int = BATCH_FILES,
+            max_bytes: int = BATCH_BYTES) -> list[list[Job]]:
+    """Jobs in order, cut into batches of at most `max_files` files and `max_bytes` bytes
+    (a file bigger than that is a batch of its own)."""
+    batches: list[list[Job]] = []
+    size = 0
+    for job in jobs:
+        try:
+            nbytes = os.stat(job[0]).st_size
+        except OSError:
+            nbytes = 0  # unreadable: its parse says why
+        if not batches or len(batches[-1]) >= max_files or size + nbytes > max_bytes:
+            batches.append([])
+            size = 0
+        batches[-1].append(job)
+        size += nbytes
+    return batches
 
 
 def _known(con, retry: bool) -> frozenset[tuple[str | None, str]]:
@@ -159,11 +176,14 @@ def _load(
                 r.error = scrub_path(r.error, real_names[alias], alias) if r.error else r.error
             r.path = scrub_path(r.path, None, None)  # e-mail addresses, named or not
             r.error = scrub_path(r.error, None, None) if r.error else r.error
+    first_zone: dict[str, str] = {}  # a FIT offset never replaces another: the first counts
+    for r in results:
+        zone = offset_to_zone(r.parsed.utc_offset_s) if r.parsed else None
+        if zone and r.athlete_id is not None:
+            first_zone.setdefault(r.athlete_id, zone)
     with writer(db) as con:
-        for r in results:
-            zone = offset_to_zone(r.parsed.utc_offset_s) if r.parsed else None
-            if zone and r.athlete_id is not None:
-                upsert_athlete(con, r.athlete_id, zone, "fit_offset")
+        for athlete_id, zone in first_zone.items():
+            upsert_athlete(con, athlete_id, zone, "fit_offset")
         batch = [
             Incoming(r.file_id, r.path, r.athlete_id, r.size_bytes, r.parsed, r.error)
             for r in results
@@ -277,7 +297,7 @@ def ingest(
     jobs: list[Job] = [
         (str(f.path), f.athlete_id, f.recorded_path, f.alias) for f in files if f.reason is None
     ]
-    batches = [jobs[i : i + BATCH_FILES] for i in range(0, len(jobs), BATCH_FILES)]
+    batches = batched(jobs)
     in_flight: deque = deque()
 
     def load_oldest() -> None:

@@ -146,5 +146,19 @@ def conform(frame: pl.DataFrame, table: str) -> pl.DataFrame:
     return frame.select(cols)
 
 
+#: The file key of frames stacked from several files (a file's position in its batch).
+FILE_KEY = "_file"
+
+
+def stack_keyed(frames: list[pl.DataFrame], keys: list[int], key: str = FILE_KEY) -> pl.DataFrame:
+    """Frames of one schema stacked, with column `key` (UInt32) telling each row's frame by
+    `keys` (one per frame): many small files' frames go through one polars pass, not one
+    each, and are told apart again by the key."""
+    heights = pl.DataFrame({key: keys, "n": [f.height for f in frames]},
+                           schema={key: pl.UInt32, "n": pl.UInt32})
+    tags = heights.select(pl.col(key).repeat_by("n")).explode(key)
+    return pl.concat(frames).with_columns(tags.get_column(key))
+
+
 def empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=CANONICAL[table])

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
-from parsers.base import ParsedFile
+from parsers.base import FILE_KEY, ParsedFile, stack_keyed
 
 #: Heart rate a human heart can have, bpm (0 and 255 are sensor "no value" codes).
 HR_MIN_BPM, HR_MAX_BPM = 1, 250
@@ -50,6 +50,9 @@ STREAM_KEYS = {
 }
 #: Formats whose rows are in recording order, so a step back in time is a device clock jump.
 RECORDING_ORDER = ("fit", "gpx")
+#: Rows stacked into one polars pass at most: small files share a pass, a big one (an Apple
+#: export of millions of rows) is cleaned alone, so stacking never doubles a large file.
+STACK_ROWS = 500_000
 
 
 def _time_checks(frame: pl.DataFrame, now: datetime) -> list[tuple[str, pl.Expr]]:
@@ -110,70 +113,84 @@ def _reason(checks: list[tuple[str, pl.Expr]]) -> pl.Expr:
     return expr
 
 
+def _tally(dropped: list[dict[str, int]], counts: pl.DataFrame) -> None:
+    """Add (file, reason, n) rows to each file's `dropped`."""
+    for file, reason, n in counts.iter_rows():
+        dropped[file][reason] = dropped[file].get(reason, 0) + n
+
+
 def _clean_frame(table: str, frame: pl.DataFrame, now: datetime,
-                 dropped: dict[str, int]) -> pl.DataFrame:
+                 dropped: list[dict[str, int]]) -> pl.DataFrame:
     checks = _value_checks(table) + _time_checks(frame, now)
     if not checks or frame.height == 0:
         return frame
     reason = frame.select(_reason(checks)).to_series()
     if reason.null_count() == frame.height:  # the usual case: nothing to drop
         return frame
-    for value, n in reason.drop_nulls().value_counts().iter_rows():
-        dropped[value] = dropped.get(value, 0) + n
+    counts = (frame.select(pl.col(FILE_KEY), reason.alias("reason")).drop_nulls("reason")
+              .group_by(FILE_KEY, "reason").len())
+    _tally(dropped, counts)
     return frame.filter(reason.is_null())
 
 
-def _count(dropped: dict[str, int], reason: str, n: int) -> None:
-    if n:
-        dropped[reason] = dropped.get(reason, 0) + n
+def _count(dropped: list[dict[str, int]], reason: str, per_file: pl.DataFrame) -> None:
+    """Add `per_file` (file, n) counts under `reason`, skipping zeros."""
+    _tally(dropped, per_file.filter(pl.col("n") > 0).select(FILE_KEY, pl.lit(reason), "n"))
 
 
 def _who(frame: pl.DataFrame) -> list[str]:
-    """A long CSV may hold several athletes: their streams are separate."""
-    return ["athlete_id"] if "athlete_id" in frame.columns else []
+    """A long CSV may hold several athletes: their streams are separate (and files always)."""
+    return [FILE_KEY, "athlete_id"] if "athlete_id" in frame.columns else [FILE_KEY]
 
 
-def _drop_long_sleep_periods(frame: pl.DataFrame, dropped: dict[str, int]) -> pl.DataFrame:
+def _drop_long_sleep_periods(frame: pl.DataFrame, dropped: list[dict[str, int]]) -> pl.DataFrame:
     """Stages chained with gaps <= 1 h form a period; a period over 20 h is dropped whole."""
     if frame.height == 0:
         return frame
     who = _who(frame)
     ordered = frame.with_row_index("_row").sort([*who, "start_ts"])
-    prev_end = pl.col("end_ts").cum_max().shift(1)
-    if who:
-        prev_end = prev_end.over(who)
+    prev_end = pl.col("end_ts").cum_max().shift(1).over(who)
     starts = (pl.col("start_ts") - prev_end > SLEEP_PERIOD_GAP) | prev_end.is_null()
     periods = ordered.with_columns(starts.cum_sum().alias("_period"))
     span = pl.col("end_ts").max() - pl.col("start_ts").min()
     over = (span > MAX_SLEEP_PERIOD).over([*who, "_period"])
     marked = periods.with_columns(over.alias("_long"))
-    _count(dropped, "sleep_period_over_20h", int(marked["_long"].sum()))
+    if not marked["_long"].any():
+        return frame
+    _count(dropped, "sleep_period_over_20h",
+           marked.group_by(FILE_KEY).agg(pl.col("_long").sum().alias("n")))
     return marked.filter(~pl.col("_long")).sort("_row").drop("_row", "_period", "_long")
 
 
-def _drop_duplicates(table: str, frame: pl.DataFrame, dropped: dict[str, int]) -> pl.DataFrame:
+def _drop_duplicates(table: str, frame: pl.DataFrame,
+                     dropped: list[dict[str, int]]) -> pl.DataFrame:
     """Rows repeating an earlier row of their stream exactly: the first in file order is kept."""
     if table not in STREAM_KEYS or frame.height < 2:
         return frame
-    first = pl.struct(frame.columns).is_first_distinct()
-    kept = frame.filter(first)
-    _count(dropped, "duplicate_sample", frame.height - kept.height)
-    return kept
+    first = frame.select(pl.struct(frame.columns).is_first_distinct()).to_series()
+    if first.all():
+        return frame
+    repeats = frame.select(pl.col(FILE_KEY), (~first).alias("n")).group_by(FILE_KEY).sum()
+    _count(dropped, "duplicate_sample", repeats)
+    return frame.filter(first)
 
 
-def _backward_jumps(table: str, frame: pl.DataFrame) -> str | None:
-    """A problem line when a stream recorded in time order steps back (clock jump)."""
+def _backward_jumps(table: str, frame: pl.DataFrame) -> dict[int, str]:
+    """Per file, a problem line when a stream recorded in time order steps back (clock jump)."""
     if table not in STREAM_KEYS or table == "sleep_stages" or frame.height < 2:
-        return None
-    streams = [c for c in STREAM_KEYS[table] if c != "ts"]
-    step = pl.col("ts") - pl.col("ts").shift(1)
-    steps = frame.select((step.over(streams) if streams else step).alias("step"))["step"]
-    back = steps.filter(steps < timedelta(0))
+        return {}
+    streams = [FILE_KEY, *(c for c in STREAM_KEYS[table] if c != "ts")]
+    step = (pl.col("ts") - pl.col("ts").shift(1)).over(streams)
+    back = frame.select(pl.col(FILE_KEY), step.alias("step")).filter(pl.col("step") < timedelta(0))
     if back.is_empty():
-        return None
-    return (f"{table}: time stamps jump back {back.len()} time(s), the largest by "
-            f"{-back.min()} (device clock reset?); samples kept at their own times, exact "
-            f"repeats dropped as duplicate_sample")
+        return {}
+    per_file = back.group_by(FILE_KEY).agg(pl.len().alias("n"), pl.col("step").min())
+    return {
+        file: (f"{table}: time stamps jump back {n} time(s), the largest by "
+               f"{-largest} (device clock reset?); samples kept at their own times, exact "
+               f"repeats dropped as duplicate_sample")
+        for file, n, largest in per_file.iter_rows()
+    }
 
 
 def drop_impossible(parsed: ParsedFile, now: datetime) -> ParsedFile:
@@ -193,17 +210,66 @@ def drop_impossible(parsed: ParsedFile, now: datetime) -> ParsedFile:
     `problems`, so the file is `partial`. Duplicates ACROSS files (two devices on one night)
     are not touched here: the metrics choose between sources (docs/reliability.md).
     """
+    return drop_impossible_many([parsed], now)[0]
+
+
+def drop_impossible_many(parsed: list[ParsedFile], now: datetime) -> list[ParsedFile]:
+    """`drop_impossible` of each file, computed for all of them at once.
+
+    Frames of one table (and one schema) are stacked with a file key and checked in one
+    polars pass: a small daily file costs a few polars calls per batch instead of per file
+    (docs/scaling.md). Every rule is per file (streams, periods and repeats never span two
+    files), so each result is exactly what the file cleaned alone gives.
+    """
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    dropped = dict(parsed.dropped)
-    problems = list(parsed.problems)
-    frames = {}
-    for table, frame in parsed.frames.items():
+    dropped = [dict(p.dropped) for p in parsed]
+    cleaned: dict[tuple[int, str], pl.DataFrame] = {}
+    jumps: dict[tuple[int, str], str] = {}
+    for table, members in _stacks(parsed):
+        frame = stack_keyed([f for _, f in members], [i for i, _ in members], FILE_KEY)
         frame = _clean_frame(table, frame, now, dropped)
         if table == "sleep_stages":
             frame = _drop_long_sleep_periods(frame, dropped)
-        if parsed.format in RECORDING_ORDER and (jump := _backward_jumps(table, frame)):
-            problems.append(jump)
-        frames[table] = _drop_duplicates(table, frame, dropped)
-    return replace(parsed, frames=frames, dropped=dropped, problems=problems)
+        ordered = [i for i, _ in members if parsed[i].format in RECORDING_ORDER]
+        if ordered:
+            mine = frame if len(ordered) == len(members) else frame.filter(
+                pl.col(FILE_KEY).is_in(ordered))
+            jumps.update(((i, table), text) for i, text in _backward_jumps(table, mine).items())
+        frame = _drop_duplicates(table, frame, dropped)
+        if frame.height == sum(f.height for _, f in members):
+            continue  # the usual case: nothing dropped, each file keeps its own frame
+        parts = frame.partition_by(FILE_KEY, as_dict=True, include_key=False)
+        for i, original in members:
+            cleaned[i, table] = parts.get((i,), original.clear())
+    return [
+        replace(
+            p,
+            frames={t: cleaned.get((i, t), f) for t, f in p.frames.items()},
+            dropped=dropped[i],
+            problems=[*p.problems, *(jumps[i, t] for t in p.frames if (i, t) in jumps)],
+        )
+        for i, p in enumerate(parsed)
+    ]
 
+
+def _stacks(parsed: list[ParsedFile]) -> list[tuple[str, list[tuple[int, pl.DataFrame]]]]:
+    """Frames with rows, grouped by table and schema (frames of one stack line up), each
+    stack at most `STACK_ROWS` rows unless one frame alone is bigger."""
+    groups: dict[tuple, list[tuple[int, pl.DataFrame]]] = {}
+    for i, p in enumerate(parsed):
+        for table, frame in p.frames.items():
+            if frame.height:
+                groups.setdefault((table, *frame.schema.items()), []).append((i, frame))
+    stacks = []
+    for (table, *_), members in groups.items():
+        chunk: list[tuple[int, pl.DataFrame]] = []
+        rows = 0
+        for member in members:
+            if chunk and rows + member[1].height > STACK_ROWS:
+                stacks.append((table, chunk))
+                chunk, rows = [], 0
+            chunk.append(member)
+            rows += member[1].height
+        stacks.append((table, chunk))
+    return stacks

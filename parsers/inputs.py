@@ -9,14 +9,16 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 from parsers import vendors
 from parsers.archive import MAX_MEMBER_BYTES, ZipSiblings, is_zip, iter_members, unsafe_name
-from parsers.base import ParsedFile, ParseError
+from parsers.base import ParsedFile, ParseError, bounded_problems
+from parsers.clean import drop_impossible, drop_impossible_many
 from parsers.registry import parse_file
 from parsers.study import content_id
 
@@ -79,22 +81,31 @@ def _parse_bytes(
     tz: str | None,
     alias: str | None = None,
     siblings: Siblings | None = None,
+    clean: bool = True,
 ) -> ParseResult:
     result = ParseResult(path, athlete_id, content_id(data), len(data))
     if (athlete_id, result.file_id) in known or athlete_id is None:
         return result  # already recorded, or nobody's: the loader says which, nothing to parse
     try:
         parsed = parse_file(data, name=Path(path).name, engine=engine, tz=tz,
-                            siblings=siblings)
-        result.parsed = own_rows(parsed, {athlete_id, alias or athlete_id})
+                            siblings=siblings, clean=clean)
+        # unclean: `parse_inputs` cleans the batch, then keeps the athlete's own rows
+        result.parsed = own_rows(parsed, {athlete_id, alias or athlete_id}) if clean else parsed
     except ParseError as exc:
         memory = isinstance(exc.__cause__, MemoryError)
         result.error = OUT_OF_MEMORY.format(size=len(data)) if memory else str(exc)
-    except MemoryError:
-        result.error = OUT_OF_MEMORY.format(size=len(data))
     except Exception as exc:  # a parser bug must not lose the file: record it, keep going
-        result.error = f"internal error while parsing ({type(exc).__name__}); please report"
+        _failed(result, exc)
     return result
+
+
+def _failed(result: ParseResult, exc: Exception) -> None:
+    """Record why parsing (or cleaning) a file failed on the result itself."""
+    result.parsed = None
+    if isinstance(exc, MemoryError):
+        result.error = OUT_OF_MEMORY.format(size=result.size_bytes)
+    else:  # a parser bug must not lose the file: record it, keep going
+        result.error = f"internal error while parsing ({type(exc).__name__}); please report"
 
 
 def own_rows(parsed: ParsedFile, names: set[str]) -> ParsedFile:
@@ -122,7 +133,9 @@ def own_rows(parsed: ParsedFile, names: set[str]) -> ParsedFile:
     return parsed
 
 
-def _archive(path: str, record_as: str, athlete_id, known, engine, tz, alias) -> list[ParseResult]:
+def _archive(
+    path: str, record_as: str, athlete_id, known, engine, tz, alias, clean: bool = True
+) -> list[ParseResult]:
     results = []
     with ZipSiblings(path) as siblings:
         # the recorded name, in reasons; a vendor layout's unread members are not inflated
@@ -133,7 +146,8 @@ def _archive(path: str, record_as: str, athlete_id, known, engine, tz, alias) ->
                 results.append(ParseResult(member_path, athlete_id, ident, 0, error=member.reason))
             else:
                 results.append(_parse_bytes(member.data, member_path, athlete_id, known, engine,
-                                            tz, alias, siblings.beside(member.name)))
+                                            tz, alias, siblings=siblings.beside(member.name),
+                                            clean=clean))
     return results
 
 
@@ -159,15 +173,17 @@ def parse_input(
     tz: str | None = None,
     record_as: str | None = None,
     alias: str | None = None,
+    clean: bool = True,
 ) -> list[ParseResult]:
     """Read, hash and (unless its content is already recorded) parse one input; never raises.
 
     `record_as` is the path to record (default `path`), e.g. with the athlete's pseudonym;
     `alias` the athlete's name in the study when the stored id differs (a pseudonym).
+    `clean=False`: frames as parsed, for `parse_inputs` to clean with the rest of a batch.
     """
     record_as = record_as or path
     try:
-        return _parse_input(path, athlete_id, known, engine, tz, record_as, alias)
+        return _parse_input(path, athlete_id, known, engine, tz, record_as, alias, clean)
     except MemoryError:
         error = OUT_OF_MEMORY.format(size=_size(path))
     except Exception as exc:  # noqa: BLE001 - one file's trouble never ends the batch
@@ -201,13 +217,16 @@ def _parse_input(
     tz: str | None,
     record_as: str,
     alias: str | None,
+    clean: bool = True,
 ) -> list[ParseResult]:
     try:
         with open(path, "rb", opener=_no_follow) as fh:
             size = os.fstat(fh.fileno()).st_size
             if is_zip(fh.read(4)):  # read in place, member by member: never whole in memory
                 try:
-                    return _archive(path, record_as, athlete_id, known, engine, tz, alias)
+                    return _archive(
+                        path, record_as, athlete_id, known, engine, tz, alias, clean=clean
+                    )
                 except ParseError as exc:
                     return [
                         ParseResult(
@@ -232,4 +251,53 @@ def _parse_input(
         error = f"cannot read: {exc.strerror}"
         return [ParseResult(record_as, athlete_id, ident, 0, error=error)]
     return [_parse_bytes(data, record_as, athlete_id, known, engine, tz, alias,
-                         folder_siblings(path))]
+                         siblings=folder_siblings(path), clean=clean)]
+
+
+#: (path to read, athlete id, path to record, the athlete's name in the study if not the id)
+Job = tuple[str, str | None, str, str | None]
+
+
+def parse_inputs(
+    jobs: list[Job],
+    known: frozenset[tuple[str | None, str]] = frozenset(),
+    engine: str = "fast",
+    zones: dict[str, str] | None = None,
+) -> list[ParseResult]:
+    """`parse_input` of every job, with the cleaning done once for the whole batch.
+
+    Each file is read and parsed alone (a bad file ends only itself), then the frames of all
+    parsed files are cleaned together (`parsers.clean.drop_impossible_many`): one polars pass
+    per table per batch, not per file. Results are exactly those of `parse_input` file by
+    file; should the batch's cleaning fail, each file is cleaned alone, so only a file that
+    fails alone ends `quarantined`. `zones`: athlete -> IANA time zone.
+    """
+    zones = zones or {}
+    results: list[ParseResult] = []
+    owners: list[set[str]] = []
+    for path, athlete, record_as, alias in jobs:
+        for result in parse_input(
+            path, athlete, known, engine, zones.get(athlete), record_as, alias, clean=False
+        ):
+            results.append(result)
+            owners.append({athlete, alias or athlete} if athlete is not None else set())
+    _clean_batch([(r, names) for r, names in zip(results, owners, strict=True) if r.parsed])
+    return results
+
+
+def _clean_batch(parsed: list[tuple[ParseResult, set[str]]]) -> None:
+    """Clean the parsed results together (else one by one), then keep each file's own rows."""
+    now = datetime.now(UTC)
+    try:
+        cleaned: list[ParsedFile | None] = drop_impossible_many(
+            [r.parsed for r, _ in parsed], now
+        )
+    except Exception:  # noqa: BLE001 - clean them one by one: only a failing file ends
+        cleaned = [None] * len(parsed)
+    for (result, names), done in zip(parsed, cleaned, strict=True):
+        try:
+            done = done or drop_impossible(result.parsed, now)
+            done = replace(done, problems=bounded_problems(done.problems))
+            result.parsed = own_rows(done, names)
+        except Exception as exc:  # noqa: BLE001 - one file's trouble never ends the batch
+            _failed(result, exc)

@@ -152,23 +152,30 @@ def parse_file(
     now: datetime | None = None,
     tz: str | None = None,
     siblings: Callable[[str], bytes | None] | None = None,
+    clean: bool = True,
 ) -> ParsedFile:
     """Sniff, parse and clean one file. Raises only `ParseError` for bad input.
 
     `tz` is the athlete's IANA zone, for vendor files that write local times without an offset.
+    `clean=False` leaves impossible values in (and `problems` unbounded): the caller cleans a
+    batch of files at once (`parsers.inputs.parse_inputs`).
     A file without a single row raises `ParseError("empty: ...")` (docs/formats.md); the
     returned `problems` and any `ParseError` text are bounded (`base.bounded_problems`).
     `siblings(relative_path)` reads a file beside this one (None when absent), for formats
     whose rows point to other files; without it those references are not checked.
     """
     try:
-        return _parse(path_or_bytes, name, engine, now, tz, siblings)
+        parsed = _parse(path_or_bytes, name, engine, tz, siblings)
     except ParseError as exc:  # a reason stays short whatever the file (base.MAX_REASON_CHARS)
         raise ParseError(shorten(str(exc))) from exc.__cause__
+    if not clean:
+        return parsed
+    cleaned = drop_impossible(parsed, now or datetime.now(UTC))
+    return replace(cleaned, problems=bounded_problems(cleaned.problems))
 
 
-def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datetime | None,
-           tz: str | None, siblings: Callable[[str], bytes | None] | None = None) -> ParsedFile:
+def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, tz: str | None,
+           siblings: Callable[[str], bytes | None] | None = None) -> ParsedFile:
     data, name = _read(path_or_bytes, name)
     if not data.strip():
         what = "0 bytes" if not data else f"{len(data)} bytes of white space only"
@@ -193,8 +200,7 @@ def _parse(path_or_bytes: bytes | str | Path, name: str, engine: str, now: datet
         raise ParseError(f"{kind} file could not be parsed: {type(exc).__name__}: {exc}") from exc
     if not fmt.index_only:
         _refuse_empty(parsed, kind)
-    cleaned = drop_impossible(parsed, now or datetime.now(UTC))
-    return replace(cleaned, problems=bounded_problems(cleaned.problems))
+    return parsed
 
 
 def _refuse_empty(parsed: ParsedFile, kind: str) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
-from parsers.base import CANONICAL, ParsedFile, conform
+from parsers.base import CANONICAL, FILE_KEY, ParsedFile, conform, stack_keyed
 from parsers.paths import clean_text
 from parsers.version import PARSER_VERSION
 from warehouse.schema import RAW_TABLES
@@ -234,15 +234,68 @@ def _decide(inc: Incoming, previous: dict[str, list[Record]], retry: bool = Fals
     return out
 
 
-def _tagged(frame: pl.DataFrame, table: str, athlete_id: str, file_id: str) -> pl.DataFrame:
-    """A frame in the table's canonical columns, order and types, with the file's athlete and
-    file columns: frames of different files (a long CSV with a per-row athlete_id, a FIT
-    without) must line up before they are stacked into one insert."""
-    return conform(frame.drop("athlete_id", strict=False), table).select(
-        pl.lit(athlete_id, pl.String).alias("athlete_id"),
-        pl.all(),
-        pl.lit(file_id, pl.String).alias("file_id"),
-    )
+def _stacked(
+    loaded: list[Incoming],
+) -> tuple[dict[str, pl.DataFrame], list[dict[str, datetime | None]]]:
+    """Each table's rows of all loaded files as one frame in the table's canonical columns,
+    order and types, with the file's athlete and file id; and each file's time span.
+
+    Frames of one table and schema are stacked with a file key, then conformed and tagged
+    in one polars pass (not one per file); frames of other schemas (a long CSV with a
+    per-row athlete_id beside a FIT without) are conformed apart, then stacked in file order.
+    """
+    groups: dict[tuple, list[tuple[int, pl.DataFrame]]] = {}
+    for k, inc in enumerate(loaded):
+        for table, frame in inc.parsed.frames.items():
+            if frame.height:
+                frame = frame.drop("athlete_id", strict=False)
+                groups.setdefault((table, *frame.schema.items()), []).append((k, frame))
+    athletes = pl.Series("athlete_id", [inc.athlete_id or "" for inc in loaded], pl.String)
+    file_ids = pl.Series("file_id", [inc.file_id for inc in loaded], pl.String)
+    spans: list[tuple[list[datetime], list[datetime]]] = [([], []) for _ in loaded]
+    by_table: dict[str, list[pl.DataFrame]] = {}
+    for (table, *_), members in groups.items():
+        raw = stack_keyed([f for _, f in members], [k for k, _ in members], FILE_KEY)
+        if table in RAW_TABLES:  # conform first: a frame that does not fit fails here
+            keys = raw.get_column(FILE_KEY)
+            by_table.setdefault(table, []).append(
+                conform(raw, table).select(
+                    athletes.gather(keys), pl.all(), file_ids.gather(keys), keys
+                )
+            )
+        _spans(raw, spans)
+    stacked = {}
+    for table in RAW_TABLES:
+        if parts := by_table.get(table):
+            one_table = parts[0] if len(parts) == 1 else pl.concat(parts).sort(
+                FILE_KEY, maintain_order=True)
+            stacked[table] = one_table.drop(FILE_KEY)
+    first_last = [
+        {"first_ts": min(lows, default=None), "last_ts": max(highs, default=None)}
+        for lows, highs in spans
+    ]
+    return stacked, first_last
+
+
+def _spans(raw: pl.DataFrame, spans: list[tuple[list[datetime], list[datetime]]]) -> None:
+    """Add each file's earliest and latest instant in `raw` (dates count from their midnight
+    UTC to their last second) to `spans` (per file: lows, highs)."""
+    cols = [c for c in ("ts", "start_ts", "end_ts", "night", "day") if c in raw.columns]
+    if not cols:
+        return
+    aggs = [e for c in cols for e in (pl.col(c).min().alias(f"lo_{c}"),
+                                       pl.col(c).max().alias(f"hi_{c}"))]
+    for row in raw.group_by(FILE_KEY).agg(aggs).iter_rows(named=True):
+        lows, highs = spans[row[FILE_KEY]]
+        for c in cols:
+            lo, hi = row[f"lo_{c}"], row[f"hi_{c}"]
+            if lo is None:
+                continue
+            if not isinstance(lo, datetime):
+                lo = datetime(lo.year, lo.month, lo.day, tzinfo=UTC)
+                hi = datetime(hi.year, hi.month, hi.day, 23, 59, 59, tzinfo=UTC)
+            lows.append(lo)
+            highs.append(hi)
 
 
 def _insert_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -268,27 +321,15 @@ def _insert_table(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
         con.unregister("_frame")
 
 
-def _time_span(parsed: ParsedFile | None) -> dict[str, datetime | None]:
-    """Earliest and latest instant of the file's rows (dates count from their midnight UTC)."""
-    lows, highs = [], []
-    for frame in parsed.frames.values() if parsed else ():
-        for col in ("ts", "start_ts", "end_ts", "night", "day"):
-            if col in frame.columns and frame.height:
-                values = frame.get_column(col).drop_nulls()
-                if values.len():
-                    lo, hi = values.min(), values.max()
-                    if not isinstance(lo, datetime):
-                        lo = datetime(lo.year, lo.month, lo.day, tzinfo=UTC)
-                        hi = datetime(hi.year, hi.month, hi.day, 23, 59, 59, tzinfo=UTC)
-                    lows.append(lo)
-                    highs.append(hi)
-    return {"first_ts": min(lows, default=None), "last_ts": max(highs, default=None)}
-
-
-def _files_frame(recorded: list[tuple[FileOutcome, ParsedFile | None]]) -> pl.DataFrame:
+def _files_frame(
+    recorded: list[tuple[FileOutcome, ParsedFile | None]],
+    spans: dict[int, dict[str, datetime | None]],
+) -> pl.DataFrame:
+    """The `files` rows; `spans`: first and last instant by position in `recorded`."""
     now = datetime.now(UTC)
     rows = []
-    for out, parsed in recorded:
+    no_span = {"first_ts": None, "last_ts": None}
+    for k, (out, parsed) in enumerate(recorded):
         rows.append(
             {
                 "file_id": out.file_id,
@@ -304,7 +345,7 @@ def _files_frame(recorded: list[tuple[FileOutcome, ParsedFile | None]]) -> pl.Da
                 "rows_dropped": sum(out.dropped.values()),
                 "dropped_reasons": json.dumps(out.dropped, sort_keys=True) if out.dropped else None,
                 "ingested_at": now,
-                **_time_span(parsed if out.rows else None),
+                **(spans.get(k, no_span) if out.rows else no_span),
                 "parser_version": PARSER_VERSION,
             }
         )
@@ -312,22 +353,20 @@ def _files_frame(recorded: list[tuple[FileOutcome, ParsedFile | None]]) -> pl.Da
 
 
 def _write(con: duckdb.DuckDBPyConnection, recorded: list[tuple[FileOutcome, Incoming]]) -> None:
-    """All recorded files and their rows in ONE transaction (group commit)."""
-    by_table: dict[str, list[pl.DataFrame]] = {}
-    for out, inc in recorded:
-        if out.status in ("loaded", "partial") and inc.parsed is not None:
-            for table, frame in inc.parsed.frames.items():
-                if frame.height and table in RAW_TABLES:
-                    by_table.setdefault(table, []).append(
-                        _tagged(frame, table, inc.athlete_id or "", inc.file_id)
-                    )
-    stacked = {t: pl.concat(by_table[t], how="vertical") for t in RAW_TABLES if t in by_table}
-    files = _files_frame([(out, inc.parsed) for out, inc in recorded])
+    """All recorded files and their rows in ONE transaction (group commit), each table's
+    rows in one Arrow append."""
+    positions = [
+        k for k, (out, inc) in enumerate(recorded)
+        if out.status in ("loaded", "partial") and inc.parsed is not None
+    ]
+    stacked, first_last = _stacked([recorded[k][1] for k in positions])
+    spans = dict(zip(positions, first_last, strict=True))
+    files = _files_frame([(out, inc.parsed) for out, inc in recorded], spans)
     with transaction(con):
         for out, _ in recorded:
             if out.replaces is not None:
                 _unrecord(con, out.file_id, out.replaces)
-        _new_athletes(con, by_table)
+        _new_athletes(con, stacked)
         for table, frame in stacked.items():
             _insert_table(con, table, frame)
         con.register("_files", files.to_arrow())
@@ -351,9 +390,9 @@ def _unrecord(con: duckdb.DuckDBPyConnection, file_id: str, old: Record) -> None
         run(con, "UPDATE athletes SET updated_at = now() WHERE athlete_id = ?", [old.athlete_id])
 
 
-def _new_athletes(con: duckdb.DuckDBPyConnection, by_table: dict[str, list[pl.DataFrame]]):
+def _new_athletes(con: duckdb.DuckDBPyConnection, stacked: dict[str, pl.DataFrame]):
     """Athletes named inside a file (a long CSV's athlete_id column) get a row too."""
-    ids = {a for frames in by_table.values() for f in frames for a in f["athlete_id"].unique()}
+    ids = {a for f in stacked.values() for a in f["athlete_id"].unique()}
     known = {r[0] for r in run(con, "SELECT athlete_id FROM athletes")}
     for athlete_id in sorted(ids - known):
         upsert_athlete(con, athlete_id, None, "default_utc")
