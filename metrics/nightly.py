@@ -11,6 +11,9 @@ Fallback order per metric (first that exists wins):
 * hrv_ms:      RR intervals (`rr_rmssd_5min`) > device 5-minute values (`device_5min`) >
                device nightly RMSSD (`device_nightly`); SDNN is never used.
 
+Among device nightly values of several files, the athlete's `source_priority` decides
+(`device_nightly`).
+
 See `metrics.sleep`, `metrics.heart`, `metrics.hrv` for the definitions and thresholds and
 `docs/metrics.md` for the analyst's version.
 """
@@ -68,20 +71,25 @@ BASELINES = {
 }
 
 
-def device_nightly(device_summaries: pl.DataFrame) -> pl.DataFrame:
+def device_nightly(
+    device_summaries: pl.DataFrame, athletes: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Wide frame `athlete_id, night, dev_<metric>, dev_<metric>_file` for the metrics we use.
 
-    When several files give the same metric for the same night, the first by (vendor,
-    file_id) is taken: deterministic, and the file id says which one it was.
+    When several files give the same metric for the same night, the athlete's
+    `source_priority` decides (`athletes.source_priority`, e.g. `oura>garmin`: first wins;
+    vendors it does not name come after the named ones), then vendor name, then file id:
+    deterministic, and the file id says which one it was (`v_night_sources` lists them all).
     """
     keys = ["athlete_id", "night"]
+    candidates = device_summaries.filter(
+        pl.col("metric").is_in(list(DEVICE_METRICS))
+        & pl.col("value").is_not_null()
+        & pl.col("night").is_not_null()
+    )
     picked = (
-        device_summaries.filter(
-            pl.col("metric").is_in(list(DEVICE_METRICS))
-            & pl.col("value").is_not_null()
-            & pl.col("night").is_not_null()
-        )
-        .sort(*keys, "metric", "vendor", "file_id", nulls_last=True)
+        with_priority_rank(candidates, athletes)
+        .sort(*keys, "metric", "priority_rank", "vendor", "file_id", nulls_last=True)
         .unique(subset=[*keys, "metric"], keep="first")
     )
     out = picked.select(keys).unique()
@@ -93,6 +101,36 @@ def device_nightly(device_summaries: pl.DataFrame) -> pl.DataFrame:
         )
         out = out.join(part, on=keys, how="left")
     return out
+
+
+def priority_ranks(athletes: pl.DataFrame | None) -> pl.DataFrame:
+    """`athlete_id, vendor (lower case), priority_rank (1 = first)` from
+    `athletes.source_priority` (`oura>garmin`); no rows for athletes without one."""
+    schema = {"athlete_id": pl.String(), "_vendor": pl.String(), "priority_rank": pl.Int64()}
+    if athletes is None or "source_priority" not in athletes.columns:
+        return pl.DataFrame(schema=schema)
+    return (
+        athletes.select("athlete_id", _vendor=pl.col("source_priority").str.split(">"))
+        .drop_nulls("_vendor")
+        .explode("_vendor")
+        .with_columns(
+            pl.col("_vendor").str.strip_chars().str.to_lowercase(),
+            priority_rank=pl.int_range(1, pl.len() + 1).over("athlete_id"),
+        )
+        .unique(subset=["athlete_id", "_vendor"], keep="first")
+        .select(pl.col(c).cast(t) for c, t in schema.items())
+    )
+
+
+def with_priority_rank(values: pl.DataFrame, athletes: pl.DataFrame | None) -> pl.DataFrame:
+    """`values` (with `athlete_id`, `vendor`) plus `priority_rank`: the vendor's place in its
+    athlete's `source_priority`, null (sorted last) when not named or no priority is set."""
+    return (
+        values.with_columns(_vendor=pl.col("vendor").str.to_lowercase())
+        .join(priority_ranks(athletes), on=["athlete_id", "_vendor"], how="left",
+              maintain_order="left")
+        .drop("_vendor")
+    )  # fmt: skip
 
 
 def nightly_metrics(*raw: pl.DataFrame) -> pl.DataFrame:
@@ -138,7 +176,7 @@ def nightly_values(
     d5 = device_5min_hrv(hrv_samples, main).rename(
         {"hrv": "d5_hrv", "coverage": "d5_cov", "file_id": "d5_file"}
     )
-    dev = device_nightly(device_summaries)
+    dev = device_nightly(device_summaries, athletes)
 
     nights = pl.concat([main.select(keys), dev.select(keys)]).unique()
     wide = nights

@@ -40,6 +40,9 @@ ATHLETES_COLUMNS = {
     "birth_year": pl.Int32,
     "sex": pl.String,
     "hr_max": pl.Float64,
+    # which vendor's nightly value wins when several give one: `oura>garmin` (first wins);
+    # a row `*` gives the study default (warehouse.athlete_config, docs/study-import.md)
+    "source_priority": pl.String,
 }
 #: The optional per-study travel file, at the root of a study folder:
 #:   athlete_id,from,time_zone
