@@ -106,6 +106,10 @@ def parse_priority(
     if text is None or not str(text).strip():
         return None, None
     known = {v.lower() for v in vendors}
+    wrong = next((sep for sep in ",;|/" if sep in str(text)), None)
+    if wrong:
+        fixed = PRIORITY_SEPARATOR.join(e.strip() for e in str(text).split(wrong))
+        return None, f"source_priority {text!r} separates vendors with {wrong!r}; write {fixed!r}"
     entries = [e.strip().lower() for e in str(text).split(PRIORITY_SEPARATOR)]
     problems = []
     if any(not e for e in entries):
