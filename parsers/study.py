@@ -1,7 +1,7 @@
 """Finding the input files of an ingest, and whose they are.
 
 A study folder holds one sub-folder per athlete (the folder name is the athlete id) and,
-optionally, `athletes.csv` (athlete_id, time_zone, birth_year, sex, hr_max) and
+optionally, `athletes.csv` (athlete_id, time_zone, birth_year, sex, hr_max, source_priority) and
 `time_zones.csv` (athlete_id, from, time_zone: where an athlete travelled to, and when). With
 `--athlete`, every file given belongs to that athlete.
 """
