@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import polars as pl
 import pytest
 from hostile_study import query, write
 
 from flows.ingest import ingest
 from flows.nightly import nightly
 from parsers.vendors import known_vendors
-from warehouse.athlete_config import parse_priority
+from warehouse.athlete_config import check_athletes, parse_priority
 
 JUNE = date(2026, 6, 1)
 NIGHTS = 3
@@ -165,3 +166,24 @@ def test_an_unknown_vendor_is_that_athletes_problem(tmp_path, prefect_server):
 )  # fmt: skip
 def test_priority_text(text, stored, problem):
     assert parse_priority(text, known_vendors()) == (stored, problem)
+
+
+@pytest.mark.hostile
+def test_a_bad_study_default_is_the_problem_of_those_who_take_it():
+    """check_athletes alone: the `*` row is no athlete; a bad default refuses the rows that
+    would take it (bob), not the row with its own priority (anna)."""
+    rows = pl.DataFrame({
+        "athlete_id": ["*", "anna", "bob"], "time_zone": [None, "UTC", "UTC"],
+        "birth_year": [None] * 3, "sex": [None] * 3, "hr_max": [None] * 3,
+        "source_priority": ["whop", "oura", None],
+    }, schema_overrides={"birth_year": pl.String, "sex": pl.String, "hr_max": pl.String})
+    accepted, refused = check_athletes(rows, None, known_vendors())
+    assert [(r["athlete_id"], r["source_priority"]) for r in accepted] == [("anna", "oura")]
+    assert refused == {
+        "bob": "study default (* row) source_priority: unknown vendor 'whop'; "
+               "did you mean 'whoop'?"}  # fmt: skip
+    good = rows.with_columns(source_priority=pl.Series(["whoop", "oura", None]))
+    accepted, refused = check_athletes(good, None, known_vendors())
+    assert [(r["athlete_id"], r["source_priority"]) for r in accepted] == [
+        ("anna", "oura"), ("bob", "whoop")]  # fmt: skip
+    assert refused == {}
