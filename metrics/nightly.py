@@ -11,8 +11,8 @@ Fallback order per metric (first that exists wins):
 * hrv_ms:      RR intervals (`rr_rmssd_5min`) > device 5-minute values (`device_5min`) >
                device nightly RMSSD (`device_nightly`); SDNN is never used.
 
-Among device nightly values of several files, the athlete's `source_priority` decides
-(`device_nightly`).
+Among device nightly values of several files, and between overlapping sleep records of
+several vendors, the athlete's `source_priority` decides (`metrics.sources`).
 
 See `metrics.sleep`, `metrics.heart`, `metrics.hrv` for the definitions and thresholds and
 `docs/metrics.md` for the analyst's version.
@@ -30,6 +30,7 @@ from metrics.heart import HR_MIN_COVERAGE, sleep_resting_hr
 from metrics.hrv import HRV_MIN_COVERAGE, device_5min_hrv, rr_rmssd
 from metrics.local_time import as_utc
 from metrics.sleep import main_sleep
+from metrics.sources import prefer_stage_sources, with_priority_rank
 
 UTC_US = pl.Datetime("us", "UTC")
 
@@ -103,36 +104,6 @@ def device_nightly(
     return out
 
 
-def priority_ranks(athletes: pl.DataFrame | None) -> pl.DataFrame:
-    """`athlete_id, vendor (lower case), priority_rank (1 = first)` from
-    `athletes.source_priority` (`oura>garmin`); no rows for athletes without one."""
-    schema = {"athlete_id": pl.String(), "_vendor": pl.String(), "priority_rank": pl.Int64()}
-    if athletes is None or "source_priority" not in athletes.columns:
-        return pl.DataFrame(schema=schema)
-    return (
-        athletes.select("athlete_id", _vendor=pl.col("source_priority").str.split(">"))
-        .drop_nulls("_vendor")
-        .explode("_vendor")
-        .with_columns(
-            pl.col("_vendor").str.strip_chars().str.to_lowercase(),
-            priority_rank=pl.int_range(1, pl.len() + 1).over("athlete_id"),
-        )
-        .unique(subset=["athlete_id", "_vendor"], keep="first")
-        .select(pl.col(c).cast(t) for c, t in schema.items())
-    )
-
-
-def with_priority_rank(values: pl.DataFrame, athletes: pl.DataFrame | None) -> pl.DataFrame:
-    """`values` (with `athlete_id`, `vendor`) plus `priority_rank`: the vendor's place in its
-    athlete's `source_priority`, null (sorted last) when not named or no priority is set."""
-    return (
-        values.with_columns(_vendor=pl.col("vendor").str.to_lowercase())
-        .join(priority_ranks(athletes), on=["athlete_id", "_vendor"], how="left",
-              maintain_order="left")
-        .drop("_vendor")
-    )  # fmt: skip
-
-
 def nightly_metrics(*raw: pl.DataFrame) -> pl.DataFrame:
     """One row per athlete-night with sleep, resting HR, HRV, methods, baselines, provenance.
 
@@ -160,11 +131,16 @@ def nightly_values(
     hrv_samples: pl.DataFrame,
     device_summaries: pl.DataFrame,
     athletes: pl.DataFrame,
+    files: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The nightly rows without baselines: each night depends only on its own raw data, so an
-    incremental run computes these for the touched nights alone (baselines come after)."""
+    incremental run computes these for the touched nights alone (baselines come after).
+    `files` (`file_id, vendor`) lets an athlete's `source_priority` choose between
+    overlapping sleep records of several vendors (`metrics.sources.prefer_stage_sources`)."""
     keys = ["athlete_id", "night"]
-    sleep_stages = as_utc(sleep_stages, "start_ts", "end_ts")
+    sleep_stages = prefer_stage_sources(
+        as_utc(sleep_stages, "start_ts", "end_ts"), athletes, files
+    )
     heart_rate, rr_intervals, hrv_samples = (
         as_utc(f, "ts") for f in (heart_rate, rr_intervals, hrv_samples)
     )

@@ -51,27 +51,34 @@ def _merged_seconds(start: str, end: str, group: list[str]) -> pl.Expr:
     return _seconds(pl.col(end) - eff_start).clip(lower_bound=0.0)
 
 
-def sleep_periods(stages: pl.DataFrame) -> pl.DataFrame:
-    """All sleep periods: `athlete_id, sleep_start, sleep_end, asleep_s, sleep_file_id`.
-
-    Asleep intervals are sorted per athlete; a new period starts where the next asleep
-    interval begins `JOIN_GAP` or more after everything before it has ended.
-    """
+def asleep_runs(stages: pl.DataFrame, *extra: str) -> pl.DataFrame:
+    """The asleep intervals `athlete_id, file_id, start_ts, end_ts` (and `extra` columns),
+    sorted, with `period`: a number per athlete, new where an interval begins `JOIN_GAP` or
+    more after everything before it has ended."""
     asleep = (
         stages.filter(
             pl.col("stage").is_in(ASLEEP_STAGES)
             & pl.col("start_ts").is_not_null()
             & (pl.col("end_ts") > pl.col("start_ts"))
         )
-        .select("athlete_id", "file_id", "start_ts", "end_ts")
+        .select("athlete_id", "file_id", "start_ts", "end_ts", *extra)
         .sort("athlete_id", "start_ts", "end_ts")
     )
     covered_until = pl.col("end_ts").cum_max().shift(1).over("athlete_id")
-    asleep = asleep.with_columns(
+    return asleep.with_columns(
         period=(covered_until.is_null() | (pl.col("start_ts") - covered_until >= JOIN_GAP))
         .cum_sum()
         .over("athlete_id")
-    ).with_columns(
+    )
+
+
+def sleep_periods(stages: pl.DataFrame) -> pl.DataFrame:
+    """All sleep periods: `athlete_id, sleep_start, sleep_end, asleep_s, sleep_file_id`.
+
+    Asleep intervals are sorted per athlete; a new period starts where the next asleep
+    interval begins `JOIN_GAP` or more after everything before it has ended.
+    """
+    asleep = asleep_runs(stages).with_columns(
         union_s=_merged_seconds("start_ts", "end_ts", ["athlete_id", "period"]),
         raw_s=_seconds(pl.col("end_ts") - pl.col("start_ts")),
     )

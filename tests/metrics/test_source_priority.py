@@ -3,11 +3,12 @@ decides, then vendor name, then file id (docs/metrics.md, "Several sources for o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import polars as pl
 
-from metrics.nightly import device_nightly, nightly_values, priority_ranks
+from metrics.nightly import device_nightly, nightly_values
+from metrics.sources import prefer_stage_sources, priority_ranks
 
 NIGHT = date(2026, 6, 1)
 
@@ -104,3 +105,71 @@ def test_the_nightly_row_says_which_file_it_took():
         60.0, "device_nightly", "f-whoop")  # fmt: skip
     assert (row["sleep_hours"], row["sleep_method"], row["sleep_file_id"]) == (
         6.5, "device", "f-whoop")  # fmt: skip
+
+
+# ------------------------------------------------------------------ overlapping sleep records
+
+UTC_US = pl.Datetime("us", "UTC")
+
+
+def _t(day: int, hour: int, minute: int = 0) -> datetime:
+    """31 = 31 May, else that day of June 2026, UTC."""
+    return datetime(2026, 5 if day == 31 else 6, day, hour, minute, tzinfo=UTC)
+
+
+def _stages() -> pl.DataFrame:
+    """A ring (Oura) and a watch (Garmin) score the same night differently; the watch also
+    records an afternoon nap the next day."""
+    rows = [
+        ("anna", "f-oura", _t(31, 23), _t(1, 3), "light"),
+        ("anna", "f-oura", _t(1, 3), _t(1, 3, 30), "awake"),
+        ("anna", "f-oura", _t(1, 3, 30), _t(1, 6, 30), "rem"),
+        ("anna", "f-garmin", _t(31, 22, 30), _t(1, 6), "light"),
+        ("anna", "f-garmin", _t(1, 14), _t(1, 15), "light"),
+    ]  # fmt: skip
+    return pl.DataFrame(
+        rows, schema={"athlete_id": pl.String, "file_id": pl.String, "start_ts": UTC_US,
+                      "end_ts": UTC_US, "stage": pl.String}, orient="row")  # fmt: skip
+
+
+FILES = pl.DataFrame({"file_id": ["f-oura", "f-garmin"], "vendor": ["oura", "garmin"]})
+
+
+def _night(priority: str | None, files: pl.DataFrame | None = FILES) -> tuple:
+    athletes = pl.DataFrame({"athlete_id": ["anna"], "time_zone": ["UTC"],
+                             "source_priority": [priority]},
+                            schema_overrides={"source_priority": pl.String})  # fmt: skip
+    hr = pl.DataFrame(schema={"athlete_id": pl.String, "file_id": pl.String, "ts": UTC_US,
+                              "bpm": pl.Int16})  # fmt: skip
+    rr = pl.DataFrame(schema={"athlete_id": pl.String, "file_id": pl.String, "ts": UTC_US,
+                              "rr_ms": pl.Float64})  # fmt: skip
+    hrv = pl.DataFrame(schema={"athlete_id": pl.String, "file_id": pl.String, "ts": UTC_US,
+                               "rmssd_ms": pl.Float64})  # fmt: skip
+    summaries = _summaries().filter(pl.col("athlete_id") == "nobody")
+    out = nightly_values(_stages(), hr, rr, hrv, summaries, athletes, files)
+    row = out.filter(pl.col("night") == date(2026, 6, 1)).row(0, named=True)
+    return (row["sleep_hours"], row["sleep_start"].hour, row["sleep_start"].minute,
+            row["sleep_end"].hour, row["sleep_end"].minute, row["sleep_file_id"])  # fmt: skip
+
+
+def test_without_a_priority_overlapping_records_are_united_as_before():
+    # 22:30-06:30 asleep in one app or the other: 8.0 h, more than either app says
+    assert _night(None) == (8.0, 22, 30, 6, 30, "f-garmin")
+    assert _night("whoop") == (8.0, 22, 30, 6, 30, "f-garmin")  # neither vendor named
+    assert _night("oura", files=None) == (8.0, 22, 30, 6, 30, "f-garmin")  # no vendors known
+
+
+def test_the_priority_takes_the_night_from_one_vendor():
+    # Oura: 23:00-03:00 light, 03:00-03:30 awake, 03:30-06:30 REM = 7.0 h asleep
+    assert _night("oura>garmin") == (7.0, 23, 0, 6, 30, "f-oura")
+    assert _night("oura") == (7.0, 23, 0, 6, 30, "f-oura")  # garmin unnamed: after oura
+    # Garmin: 22:30-06:00 light = 7.5 h
+    assert _night("garmin>oura") == (7.5, 22, 30, 6, 0, "f-garmin")
+
+
+def test_records_outside_the_shared_period_are_kept():
+    """The Garmin nap the next afternoon is its own period, recorded by Garmin alone: kept."""
+    athletes = pl.DataFrame({"athlete_id": ["anna"], "source_priority": ["oura>garmin"]})
+    kept = prefer_stage_sources(_stages(), athletes, FILES)
+    assert kept.select("file_id", pl.col("start_ts").dt.hour()).rows() == [
+        ("f-oura", 23), ("f-oura", 3), ("f-oura", 3), ("f-garmin", 14)]  # fmt: skip
