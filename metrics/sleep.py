@@ -5,7 +5,9 @@ main sleep is the longest sleep period ending on D; stage runs separated by less
 minutes awake (or unmeasurable, or no data at all) join into one period.
 
 Stages may come from several files (a night split over two daily files, or two devices);
-overlapping intervals are merged, so no minute of sleep is counted twice.
+overlapping intervals are merged, so no minute of sleep is counted twice. An athlete's
+`source_priority` may first set aside another vendor's records of a shared period
+(`metrics.sources.prefer_stage_sources`, docs/metrics.md "Several sources for one night").
 """
 
 from __future__ import annotations
