@@ -5,6 +5,7 @@ priority is that athlete's problem, never a crash."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import polars as pl
@@ -187,3 +188,56 @@ def test_a_bad_study_default_is_the_problem_of_those_who_take_it():
     assert [(r["athlete_id"], r["source_priority"]) for r in accepted] == [
         ("anna", "oura"), ("bob", "whoop")]  # fmt: skip
     assert refused == {}
+
+
+def fitbit_sleep() -> str:
+    # Fitbit Takeout sleep-2026-06-01.json: local wall times (zone UTC here), levels.data runs
+    data = [
+        {"dateTime": "2026-05-31T23:00:00.000", "level": "light", "seconds": 4 * 3600},
+        {"dateTime": "2026-06-01T03:00:00.000", "level": "wake", "seconds": 1800},
+        {"dateTime": "2026-06-01T03:30:00.000", "level": "rem", "seconds": 3 * 3600},
+    ]
+    log = {"logId": 1, "dateOfSleep": "2026-06-01", "startTime": "2026-05-31T23:00:00.000",
+           "endTime": "2026-06-01T06:30:00.000", "minutesAsleep": 420, "minutesAwake": 30,
+           "type": "stages", "mainSleep": True,
+           "levels": {"summary": {"light": {"minutes": 240}, "rem": {"minutes": 180},
+                                  "deep": {"minutes": 0}, "wake": {"minutes": 30}},
+                      "data": data, "shortData": []}}  # fmt: skip
+    return json.dumps([log])
+
+
+def samsung_stages() -> str:
+    # Samsung Health com.samsung.health.sleep_stage.<ts>.csv: metadata line, then the header
+    return (
+        "com.samsung.health.sleep_stage,6315003,6\n"
+        "create_sh_ver,start_time,sleep_id,stage,time_offset,end_time,datauuid\n"
+        "6315003,2026-05-31 22:30:00.000,s1,40002,UTC+0000,2026-06-01 06:00:00.000,u1\n"
+    )
+
+
+SLEEP_SQL = (
+    "SELECT athlete_id, sleep_hours, sleep_method, strftime(sleep_start, '%H:%M'), "
+    "strftime(sleep_end, '%H:%M'), (SELECT vendor FROM files f WHERE f.file_id = n.sleep_file_id)"
+    " FROM nightly_metrics n WHERE night = DATE '2026-06-01' ORDER BY 1"
+)
+
+
+def test_overlapping_sleep_of_two_apps_follows_the_priority(tmp_path, prefect_server):
+    """A Fitbit (7.0 h asleep, 23:00-06:30 with a 30-minute wake) and a Samsung watch (7.5 h,
+    22:30-06:00) record the same night: united 8.0 h without a priority, one app's with."""
+    study = tmp_path / "study"
+    for i, who in enumerate(("anna", "bob", "cleo"), start=1):
+        # distinct trailing blanks per athlete, so no file is a duplicate of another's
+        write(study / who / "sleep-2026-06-01.json", fitbit_sleep() + " " * i)
+        write(study / who / "com.samsung.health.sleep_stage.20260601.csv",
+              samsung_stages() + "\n" * i)
+    write(study / "athletes.csv", "athlete_id,time_zone,source_priority\nanna,UTC,\n"
+          "bob,UTC,fitbit>samsung\ncleo,UTC,samsung\n")  # fmt: skip
+    db = str(tmp_path / "w.duckdb")
+    assert sorted(o.status for o in ingest([str(study)], db)) == ["loaded"] * 6
+    nightly(db)
+    assert query(db, SLEEP_SQL) == [
+        ("anna", 8.0, "stages", "22:30", "06:30", "samsung"),
+        ("bob", 7.0, "stages", "23:00", "06:30", "fitbit"),
+        ("cleo", 7.5, "stages", "22:30", "06:00", "samsung"),
+    ]
