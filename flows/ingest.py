@@ -31,8 +31,16 @@ from parsers.study import (
     read_time_zones,
     time_zones_files,
 )
+from parsers.vendors import known_vendors
 from parsers.version import PARSER_VERSION
-from warehouse.athlete_config import check_athletes, clear_problem, note_problem, zone_problem
+from warehouse.athlete_config import (
+    STUDY_DEFAULT_ROW,
+    check_athletes,
+    clear_problem,
+    note_problem,
+    study_default,
+    zone_problem,
+)
 from warehouse.db import writer
 from warehouse.load import (
     FileOutcome,
@@ -121,14 +129,23 @@ def _register_athletes(
     `athlete_problems` (warehouse.athlete_config); the others are stored."""
     travel = [read_time_zones(p, zone_problem) for p in time_zones_files(roots)]
     with writer(db) as con:
+        vendors = _vendor_names(con)
+        listed: set[str] = set()
+        default: tuple[str | None, str | None] | None = None  # the `*` row of athletes.csv
         for path in athletes_files(roots):
-            accepted, refused = check_athletes(read_athletes(path), tz)
+            rows = read_athletes(path)
+            accepted, refused = check_athletes(rows, tz, vendors)
+            if rows.filter(pl.col("athlete_id") == STUDY_DEFAULT_ROW).height:
+                priority, why = study_default(rows, vendors)
+                default = (priority, why and f"{path.name}: {why}")
             for row in accepted:
                 who, zone = rename(row.pop("athlete_id")), row.pop("time_zone")
                 upsert_athlete(con, who, zone, "option" if tz else "athletes_file", **row)
                 clear_problem(con, who, "athletes_file")
+                listed.add(who)
             for name, why in refused.items():
                 note_problem(con, rename(name), "athletes_file", f"{path.name}: {why}")
+                listed.add(rename(name))
         for frame, refused in travel:
             frame = frame.with_columns(
                 athlete_id=pl.Series([rename(a) for a in frame["athlete_id"]], dtype=pl.String)
@@ -141,9 +158,29 @@ def _register_athletes(
                 note_problem(con, rename(name), "time_zones_file", why)
         for athlete in sorted({f.athlete_id for f in files if f.athlete_id}):
             upsert_athlete(con, athlete, tz, "option" if tz else "default_utc")
+            if default is not None and athlete not in listed:
+                _take_default(con, athlete, *default)
         known = _known(con, retry)
         zones = dict(run(con, "SELECT athlete_id, time_zone FROM athletes"))
     return known, zones
+
+
+def _vendor_names(con) -> frozenset[str]:
+    """Vendors a `source_priority` may name: herstel's own and FIT manufacturers
+    (`known_vendors`), and any vendor already in the warehouse (a vendor column of a CSV)."""
+    seen = {r[0] for r in run(con, "SELECT DISTINCT vendor FROM files WHERE vendor IS NOT NULL "
+                                   "UNION SELECT DISTINCT vendor FROM device_summaries "
+                                   "WHERE vendor IS NOT NULL")}  # fmt: skip
+    return known_vendors() | seen
+
+
+def _take_default(con, athlete: str, priority: str | None, problem: str | None) -> None:
+    """An athlete with a folder but no athletes.csv row takes the study default (`*` row)."""
+    if problem:
+        note_problem(con, athlete, "athletes_file", problem)
+        return
+    upsert_athlete(con, athlete, None, "default_utc", source_priority=priority)
+    clear_problem(con, athlete, "athletes_file")
 
 
 def _unstaged(result: ParseResult) -> ParseResult:

@@ -155,6 +155,7 @@ def compute(
         inputs["nightly_metrics"],
         inputs["daily_metrics"],
         windows.select("athlete_id", "raw_lo", "raw_hi"),
+        inputs.get("files"),
     )
     nightly = derived.nightly.with_columns(computed_at=pl.lit(computed_at))
     daily = derived.daily.with_columns(computed_at=pl.lit(computed_at))

@@ -11,6 +11,9 @@ Fallback order per metric (first that exists wins):
 * hrv_ms:      RR intervals (`rr_rmssd_5min`) > device 5-minute values (`device_5min`) >
                device nightly RMSSD (`device_nightly`); SDNN is never used.
 
+Among device nightly values of several files, and between overlapping sleep records of
+several vendors, the athlete's `source_priority` decides (`metrics.sources`).
+
 See `metrics.sleep`, `metrics.heart`, `metrics.hrv` for the definitions and thresholds and
 `docs/metrics.md` for the analyst's version.
 """
@@ -27,6 +30,7 @@ from metrics.heart import HR_MIN_COVERAGE, sleep_resting_hr
 from metrics.hrv import HRV_MIN_COVERAGE, device_5min_hrv, rr_rmssd
 from metrics.local_time import as_utc
 from metrics.sleep import main_sleep
+from metrics.sources import prefer_stage_sources, with_priority_rank
 
 UTC_US = pl.Datetime("us", "UTC")
 
@@ -68,20 +72,25 @@ BASELINES = {
 }
 
 
-def device_nightly(device_summaries: pl.DataFrame) -> pl.DataFrame:
+def device_nightly(
+    device_summaries: pl.DataFrame, athletes: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Wide frame `athlete_id, night, dev_<metric>, dev_<metric>_file` for the metrics we use.
 
-    When several files give the same metric for the same night, the first by (vendor,
-    file_id) is taken: deterministic, and the file id says which one it was.
+    When several files give the same metric for the same night, the athlete's
+    `source_priority` decides (`athletes.source_priority`, e.g. `oura>garmin`: first wins;
+    vendors it does not name come after the named ones), then vendor name, then file id:
+    deterministic, and the file id says which one it was (`v_night_sources` lists them all).
     """
     keys = ["athlete_id", "night"]
+    candidates = device_summaries.filter(
+        pl.col("metric").is_in(list(DEVICE_METRICS))
+        & pl.col("value").is_not_null()
+        & pl.col("night").is_not_null()
+    )
     picked = (
-        device_summaries.filter(
-            pl.col("metric").is_in(list(DEVICE_METRICS))
-            & pl.col("value").is_not_null()
-            & pl.col("night").is_not_null()
-        )
-        .sort(*keys, "metric", "vendor", "file_id", nulls_last=True)
+        with_priority_rank(candidates, athletes)
+        .sort(*keys, "metric", "priority_rank", "vendor", "file_id", nulls_last=True)
         .unique(subset=[*keys, "metric"], keep="first")
     )
     out = picked.select(keys).unique()
@@ -122,11 +131,16 @@ def nightly_values(
     hrv_samples: pl.DataFrame,
     device_summaries: pl.DataFrame,
     athletes: pl.DataFrame,
+    files: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The nightly rows without baselines: each night depends only on its own raw data, so an
-    incremental run computes these for the touched nights alone (baselines come after)."""
+    incremental run computes these for the touched nights alone (baselines come after).
+    `files` (`file_id, vendor`) lets an athlete's `source_priority` choose between
+    overlapping sleep records of several vendors (`metrics.sources.prefer_stage_sources`)."""
     keys = ["athlete_id", "night"]
-    sleep_stages = as_utc(sleep_stages, "start_ts", "end_ts")
+    sleep_stages = prefer_stage_sources(
+        as_utc(sleep_stages, "start_ts", "end_ts"), athletes, files
+    )
     heart_rate, rr_intervals, hrv_samples = (
         as_utc(f, "ts") for f in (heart_rate, rr_intervals, hrv_samples)
     )
@@ -138,7 +152,7 @@ def nightly_values(
     d5 = device_5min_hrv(hrv_samples, main).rename(
         {"hrv": "d5_hrv", "coverage": "d5_cov", "file_id": "d5_file"}
     )
-    dev = device_nightly(device_summaries)
+    dev = device_nightly(device_summaries, athletes)
 
     nights = pl.concat([main.select(keys), dev.select(keys)]).unique()
     wide = nights

@@ -49,15 +49,17 @@ def recompute(
     stored_nightly: pl.DataFrame,
     stored_daily: pl.DataFrame,
     raw_days: pl.DataFrame,
+    files: pl.DataFrame | None = None,
 ) -> Derived:
     """Nightly and daily metrics for a window of history.
 
     `raw` holds the RAW_TABLES rows covering `raw_days` (`athlete_id, raw_lo, raw_hi`: local
     dates, null = unbounded) with two days of margin; `activities` and the stored frames
     (nightly_metrics, daily_metrics rows; empty for an athlete never computed) cover the whole
-    window. Values on raw days come from `raw`, all others from the stored frames.
+    window. Values on raw days come from `raw`, all others from the stored frames. `files`
+    (`file_id, vendor`) lets a `source_priority` choose between overlapping sleep records.
     """
-    fresh = nightly_values(*(raw[t] for t in RAW_TABLES), athletes)
+    fresh = nightly_values(*(raw[t] for t in RAW_TABLES), athletes, files)
     nightly = with_nightly_baselines(_splice(fresh, stored_nightly, raw_days, "night"))
 
     heart_rate = as_utc(raw["heart_rate"], "ts")

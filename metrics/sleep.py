@@ -5,7 +5,9 @@ main sleep is the longest sleep period ending on D; stage runs separated by less
 minutes awake (or unmeasurable, or no data at all) join into one period.
 
 Stages may come from several files (a night split over two daily files, or two devices);
-overlapping intervals are merged, so no minute of sleep is counted twice.
+overlapping intervals are merged, so no minute of sleep is counted twice. An athlete's
+`source_priority` may first set aside another vendor's records of a shared period
+(`metrics.sources.prefer_stage_sources`, docs/metrics.md "Several sources for one night").
 """
 
 from __future__ import annotations
@@ -51,27 +53,34 @@ def _merged_seconds(start: str, end: str, group: list[str]) -> pl.Expr:
     return _seconds(pl.col(end) - eff_start).clip(lower_bound=0.0)
 
 
-def sleep_periods(stages: pl.DataFrame) -> pl.DataFrame:
-    """All sleep periods: `athlete_id, sleep_start, sleep_end, asleep_s, sleep_file_id`.
-
-    Asleep intervals are sorted per athlete; a new period starts where the next asleep
-    interval begins `JOIN_GAP` or more after everything before it has ended.
-    """
+def asleep_runs(stages: pl.DataFrame, *extra: str) -> pl.DataFrame:
+    """The asleep intervals `athlete_id, file_id, start_ts, end_ts` (and `extra` columns),
+    sorted, with `period`: a number per athlete, new where an interval begins `JOIN_GAP` or
+    more after everything before it has ended."""
     asleep = (
         stages.filter(
             pl.col("stage").is_in(ASLEEP_STAGES)
             & pl.col("start_ts").is_not_null()
             & (pl.col("end_ts") > pl.col("start_ts"))
         )
-        .select("athlete_id", "file_id", "start_ts", "end_ts")
+        .select("athlete_id", "file_id", "start_ts", "end_ts", *extra)
         .sort("athlete_id", "start_ts", "end_ts")
     )
     covered_until = pl.col("end_ts").cum_max().shift(1).over("athlete_id")
-    asleep = asleep.with_columns(
+    return asleep.with_columns(
         period=(covered_until.is_null() | (pl.col("start_ts") - covered_until >= JOIN_GAP))
         .cum_sum()
         .over("athlete_id")
-    ).with_columns(
+    )
+
+
+def sleep_periods(stages: pl.DataFrame) -> pl.DataFrame:
+    """All sleep periods: `athlete_id, sleep_start, sleep_end, asleep_s, sleep_file_id`.
+
+    Asleep intervals are sorted per athlete; a new period starts where the next asleep
+    interval begins `JOIN_GAP` or more after everything before it has ended.
+    """
+    asleep = asleep_runs(stages).with_columns(
         union_s=_merged_seconds("start_ts", "end_ts", ["athlete_id", "period"]),
         raw_s=_seconds(pl.col("end_ts") - pl.col("start_ts")),
     )

@@ -1,7 +1,7 @@
 """Finding the input files of an ingest, and whose they are.
 
 A study folder holds one sub-folder per athlete (the folder name is the athlete id) and,
-optionally, `athletes.csv` (athlete_id, time_zone, birth_year, sex, hr_max) and
+optionally, `athletes.csv` (athlete_id, time_zone, birth_year, sex, hr_max, source_priority) and
 `time_zones.csv` (athlete_id, from, time_zone: where an athlete travelled to, and when). With
 `--athlete`, every file given belongs to that athlete.
 """
@@ -41,6 +41,9 @@ ATHLETES_COLUMNS = {
     "birth_year": pl.Int32,
     "sex": pl.String,
     "hr_max": pl.Float64,
+    # which vendor's nightly value wins when several give one: `oura>garmin` (first wins);
+    # a row `*` gives the study default (warehouse.athlete_config, docs/study-import.md)
+    "source_priority": pl.String,
 }
 #: The optional per-study travel file, at the root of a study folder:
 #:   athlete_id,from,time_zone

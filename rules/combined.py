@@ -11,8 +11,7 @@ from datetime import timedelta
 import polars as pl
 
 from rules.catalogue import SEVERITY_ORDER, Rule
-from rules.evaluate import RuleInputs, rule
-from rules.training import _empty_candidates
+from rules.registry import RuleInputs, empty_candidates, rule
 
 RULE_ID = "multi_signal"
 
@@ -36,7 +35,7 @@ def multi_signal(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
         "athlete_id", "day", "rule_id"
     )
     if q.is_empty():
-        return _empty_candidates(rules_list=pl.String())
+        return empty_candidates(rules_list=pl.String())
     anchors = q.select("athlete_id", "day").unique()
     window = (
         anchors.join(q.rename({"day": "_d"}), on="athlete_id", how="inner")

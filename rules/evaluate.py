@@ -7,9 +7,11 @@ rule and says which level (TOML `levels.name`) applies, with `value`, `threshold
 Dutch, the ruleset version and `computed_at`. Adding a rule = one function + one TOML table.
 
 Rules marked `meta=True` (e.g. `multi_signal`) run after all others and see their flags in
-`RuleInputs.flags`. Rule functions live here (resting HR, sleep, rest days) and in
-`rules.hrv`, `rules.training`, `rules.self_report`, `rules.labs` and `rules.combined`,
-imported at the end of this module so that they register.
+`RuleInputs.flags`. The registry (`@rule`, `RuleInputs`, shared helpers) is
+`rules.registry`; the rule functions live in `rules.basics` (resting HR, sleep, rest days),
+`rules.hrv`, `rules.training`, `rules.self_report`, `rules.labs` and `rules.combined`, all
+imported by `rules.all` (imported here) so that they register. `REGISTRY`, `RuleInputs`,
+`rule` and `consecutive` stay importable from here.
 
 Profiles (`[[profiles]]` in the rule file) override thresholds for some athletes: each rule
 runs once per profile that can apply, with that profile's thresholds, and each flag is kept
@@ -19,14 +21,23 @@ from the run of the profile its athlete-day belongs to; its `ruleset_version` th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import polars as pl
 
+import rules.all  # noqa: F401  (every rule module registers; none of them imports this one)
 from rules.catalogue import LANGUAGES, Profile, Rule, RuleSet, load_configured, template_fields
 from rules.messages import render
+from rules.registry import (  # noqa: F401  (re-exported: the public rule API)
+    CANDIDATE_COLUMNS,
+    REGISTRY,
+    RuleFn,
+    RuleInputs,
+    RuleSpec,
+    consecutive,
+    rule,
+)
 
 #: Columns and dtypes of `daily_flags` (docs/schema.md); `message` is English.
 FLAG_COLUMNS: dict[str, pl.DataType] = {
@@ -43,51 +54,6 @@ FLAG_COLUMNS: dict[str, pl.DataType] = {
     "ruleset_version": pl.String(),
     "computed_at": pl.Datetime("us", "UTC"),
 }
-
-#: Columns every rule function returns (plus its declared message fields).
-CANDIDATE_COLUMNS = ("athlete_id", "day", "level", "value", "threshold", "baseline")
-
-
-@dataclass(frozen=True)
-class RuleInputs:
-    """Everything a rule may read. `flags`: flags of rules evaluated earlier in this run."""
-
-    nightly: pl.DataFrame
-    daily: pl.DataFrame
-    flags: pl.DataFrame
-    extra: Mapping[str, pl.DataFrame] = field(default_factory=dict)
-
-
-RuleFn = Callable[[RuleInputs, Rule], pl.DataFrame]
-
-
-@dataclass(frozen=True)
-class RuleSpec:
-    """A registered rule function and what it expects from its TOML table."""
-
-    fn: RuleFn
-    levels: Mapping[str, tuple[str, ...]]  # level name -> threshold names it reads
-    fields: tuple[str, ...] = ()  # extra message fields it provides
-    meta: bool = False
-
-
-REGISTRY: dict[str, RuleSpec] = {}
-
-
-def rule(
-    rule_id: str,
-    *,
-    levels: Mapping[str, tuple[str, ...]],
-    fields: tuple[str, ...] = (),
-    meta: bool = False,
-) -> Callable[[RuleFn], RuleFn]:
-    """Register a rule function under `rule_id` (the TOML table's `id`)."""
-
-    def register(fn: RuleFn) -> RuleFn:
-        REGISTRY[rule_id] = RuleSpec(fn, dict(levels), tuple(fields), meta)
-        return fn
-
-    return register
 
 
 def check_ruleset(ruleset: RuleSet) -> None:
@@ -279,140 +245,3 @@ def _keep_profile(
     named = profile_names(cands, profiles, facts)
     want = pl.col("_profile").is_null() if profile is None else pl.col("_profile") == profile.name
     return named.filter(want).drop("_profile")
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def consecutive(cond: pl.Expr, on: str, by: str = "athlete_id") -> pl.Expr:
-    """Length of the run of consecutive calendar dates up to this row where `cond` holds.
-
-    0 where `cond` is false or null. A missing date (no row) breaks the run. The frame must
-    be sorted by (`by`, `on`) with one row per date.
-    """
-    ok = cond.fill_null(False)
-    follows = (pl.col(on) - pl.col(on).shift(1).over(by)) == timedelta(days=1)
-    starts = ~ok | ~follows.fill_null(False)  # a false row starts a run of count 0
-    run = starts.cum_sum().over(by)
-    return ok.cast(pl.Int64).cum_sum().over([pl.col(by), run])
-
-
-def _nightly_candidates(
-    nightly: pl.DataFrame, value: str, baseline: str | None = None
-) -> pl.DataFrame:
-    cols = [pl.col("athlete_id"), pl.col("night").alias("day"), pl.col(value).alias("value")]
-    cols.append(
-        pl.col(baseline).alias("baseline")
-        if baseline
-        else pl.lit(None, dtype=pl.Float64).alias("baseline")
-    )
-    return nightly.select(cols).filter(pl.col("value").is_not_null())
-
-
-# --------------------------------------------------------------------------- rules
-
-
-@rule(
-    "rhr_elevated",
-    levels={"high": ("pct_above", "bpm_above"), "above": ("pct_above",), "below": ("pct_below",)},
-    fields=("pct", "diff_bpm"),
-)
-def rhr_elevated(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
-    """Resting HR against the personal baseline; the most severe level per night.
-
-    Compared as 100 x (value - baseline) > pct x baseline, so a value of exactly +8 % is
-    not over +8 % even in floating point.
-    """
-    high_pct, high_bpm = r.threshold("high", "pct_above"), r.threshold("high", "bpm_above")
-    above_pct, below_pct = r.threshold("above", "pct_above"), r.threshold("below", "pct_below")
-    v, b = pl.col("value"), pl.col("baseline")
-    c = _nightly_candidates(inputs.nightly, "resting_hr", "resting_hr_baseline")
-    c = c.filter(b.is_not_null() & (b > 0))
-    level = (
-        pl.when((100 * (v - b) > high_pct * b) | (v - b > high_bpm))
-        .then(pl.lit("high"))
-        .when(100 * (v - b) > above_pct * b)
-        .then(pl.lit("above"))
-        .when(100 * (b - v) > below_pct * b)
-        .then(pl.lit("below"))
-    )
-    threshold = (
-        pl.when(pl.col("level") == "high")
-        .then(pl.min_horizontal(b * (1 + high_pct / 100), b + high_bpm))
-        .when(pl.col("level") == "above")
-        .then(b * (1 + above_pct / 100))
-        .otherwise(b * (1 - below_pct / 100))
-    )
-    return (
-        c.with_columns(level=level)
-        .filter(pl.col("level").is_not_null())
-        .with_columns(
-            threshold=threshold,
-            pct=100 * (v - b).abs() / b,
-            diff_bpm=(v - b).abs(),
-        )
-    )
-
-
-@rule("sleep_short_streak", levels={"streak": ("hours_below", "nights")}, fields=("nights",))
-def sleep_short_streak(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
-    """Warning on the Nth and each further consecutive calendar night under the hours."""
-    hours, need = r.threshold("streak", "hours_below"), r.threshold("streak", "nights")
-    nights = (
-        inputs.nightly.select("athlete_id", "night", "sleep_hours")
-        .sort("athlete_id", "night")
-        .with_columns(nights=consecutive(pl.col("sleep_hours") < hours, "night"))
-    )
-    return nights.filter(pl.col("nights") >= need).select(
-        "athlete_id",
-        day=pl.col("night"),
-        level=pl.lit("streak"),
-        value=pl.col("sleep_hours"),
-        threshold=pl.lit(hours),
-        baseline=pl.lit(None, dtype=pl.Float64),
-        nights=pl.col("nights"),
-    )
-
-
-@rule("sleep_out_of_range", levels={"short": ("hours_below",), "long": ("hours_above",)})
-def sleep_out_of_range(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
-    """Info when a night's sleep is outside the normal range (bounds themselves are normal)."""
-    low, high = r.threshold("short", "hours_below"), r.threshold("long", "hours_above")
-    v = pl.col("value")
-    return (
-        _nightly_candidates(inputs.nightly, "sleep_hours")
-        .with_columns(
-            level=pl.when(v < low).then(pl.lit("short")).when(v > high).then(pl.lit("long"))
-        )
-        .filter(pl.col("level").is_not_null())
-        .with_columns(threshold=pl.when(pl.col("level") == "short").then(low).otherwise(high))
-    )
-
-
-@rule("no_rest_day", levels={"no_rest": ("days",)})
-def no_rest_day(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
-    """Warning on day D when each of the `days` local days D-6..D (for 7) had an activity.
-
-    A run of training days counts only over consecutive daily rows with is_rest_day known,
-    so a week with a gap in the data is not evaluated. value = training days in a row.
-    """
-    days = r.threshold("no_rest", "days")
-    return (
-        inputs.daily.select("athlete_id", "day", "is_rest_day")
-        .sort("athlete_id", "day")
-        .with_columns(run=consecutive(~pl.col("is_rest_day"), "day"))
-        .filter(pl.col("run") >= days)
-        .select(
-            "athlete_id",
-            "day",
-            level=pl.lit("no_rest"),
-            value=pl.col("run").cast(pl.Float64),
-            threshold=pl.lit(days),
-            baseline=pl.lit(None, dtype=pl.Float64),
-        )
-    )
-
-
-# --------------------------------------------------------------------------- more rules
-# Imported last so that they find `rule`, `RuleInputs` and the helpers above.
-from rules import combined, hrv, labs, self_report, training  # noqa: E402, F401, I001

@@ -28,7 +28,7 @@ import polars as pl
 
 from metrics.baseline import recent_mean, trailing_mean, trailing_std
 from rules.catalogue import Rule
-from rules.evaluate import RuleInputs, rule
+from rules.registry import RuleInputs, rule
 
 #: hrv_method values that are RMSSD (metrics/nightly.py), in words for the messages.
 RMSSD_METHODS = {

@@ -13,8 +13,7 @@ from datetime import timedelta
 import polars as pl
 
 from rules.catalogue import Rule
-from rules.evaluate import RuleInputs, rule
-from rules.training import _empty_candidates
+from rules.registry import RuleInputs, empty_candidates, rule
 
 #: unit (lower-case, micro signs as "u") -> factor to the stored unit, per marker
 UNITS: dict[str, dict[str, float]] = {
@@ -53,7 +52,7 @@ def ferritin_low(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     limit = r.threshold("low", "ug_l_below")
     rows = marker_values(inputs, "ferritin")
     if rows is None:
-        return _empty_candidates(previous=pl.Float64())
+        return empty_candidates(previous=pl.Float64())
     return (
         rows.with_columns(baseline=pl.col("value").shift(1).over("athlete_id"))
         .filter(pl.col("value") < limit)
@@ -85,7 +84,7 @@ def cortisol_change(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     lookback = timedelta(days=int(r.threshold("up", "lookback_days")))
     rows = marker_values(inputs, "cortisol")
     if rows is None:
-        return _empty_candidates(pct=pl.Float64(), earlier=pl.Float64())
+        return empty_candidates(pct=pl.Float64(), earlier=pl.Float64())
     # pair every result with the earlier ones (few rows: lab results are rare)
     earlier = rows.select("athlete_id", _day="day", _v="value")
     pairs = (

@@ -11,8 +11,7 @@ import polars as pl
 
 from metrics.baseline import trailing_mean
 from rules.catalogue import Rule
-from rules.evaluate import RuleInputs, consecutive, rule
-from rules.training import _empty_candidates
+from rules.registry import RuleInputs, consecutive, empty_candidates, rule
 
 #: Wellness score columns the rules read (docs/schema.md `wellness`).
 SCORES = ("fatigue", "mood", "motivation")
@@ -54,7 +53,7 @@ def fatigue_persists(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     need = r.threshold("persists", "rest_days")
     w = wellness_days(inputs)
     if w is None or inputs.daily.is_empty():
-        return _empty_candidates(rest_days=pl.Float64())
+        return empty_candidates(rest_days=pl.Float64())
     w = w.with_columns(baseline=trailing_mean("fatigue", on="day").over("athlete_id"))
     runs = (
         inputs.daily.select("athlete_id", "day", "is_rest_day")
@@ -143,7 +142,7 @@ def wellness_decline(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     reports motivation (the article's "dalende motivatie")."""
     w = wellness_days(inputs)
     if w is None:
-        return _empty_candidates(drop=pl.Float64(), sd=pl.Float64())
+        return empty_candidates(drop=pl.Float64(), sd=pl.Float64())
     parts = []
     for level in ("motivation", "mood"):
         t = {k: r.threshold(level, k) for k in _DECLINE}

@@ -13,25 +13,12 @@ import polars as pl
 
 from metrics.baseline import trailing_mean
 from rules.catalogue import Rule
-from rules.evaluate import RuleInputs, rule
+from rules.registry import RuleInputs, empty_candidates, rule
 
 # --------------------------------------------------------------------------- heavy weeks
 
 _HEAVY = ("max_weeks", "heavy_ratio", "bridge_weeks", "reference_min_weeks",
           "reference_lookback_weeks", "recovery_days", "recovery_day_ratio")  # fmt: skip
-
-
-def _empty_candidates(**fields: pl.DataType) -> pl.DataFrame:
-    schema = {
-        "athlete_id": pl.String(),
-        "day": pl.Date(),
-        "level": pl.String(),
-        "value": pl.Float64(),
-        "threshold": pl.Float64(),
-        "baseline": pl.Float64(),
-        **fields,
-    }
-    return pl.DataFrame(schema=schema)
 
 
 def _monday(day: date) -> date:
@@ -138,7 +125,7 @@ def heavy_weeks_streak(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     max_weeks = r.threshold("streak", "max_weeks")
     ratio = r.threshold("streak", "heavy_ratio")
     if inputs.daily.is_empty():
-        return _empty_candidates(weeks=pl.Float64(), ratio=pl.Float64())
+        return empty_candidates(weeks=pl.Float64(), ratio=pl.Float64())
     weeks = heavy_week_table(inputs.daily, r)
     return weeks.filter(pl.col("heavy") & (pl.col("streak") > max_weeks)).select(
         "athlete_id",
@@ -305,7 +292,7 @@ def strength_up_unstable_sleep(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     window = int(t["window_days"])
     fields = {f: pl.Float64() for f in _STRENGTH_FIELDS}
     if inputs.daily.is_empty():
-        return _empty_candidates(**fields)
+        return empty_candidates(**fields)
     up = strength_increases(inputs.daily, t)
     hours = None
     if not inputs.nightly.is_empty():
@@ -353,7 +340,7 @@ def sedentary_long(inputs: RuleInputs, r: Rule) -> pl.DataFrame:
     """
     limit = r.threshold("long", "hours_above")
     if inputs.daily.is_empty():
-        return _empty_candidates()
+        return empty_candidates()
     return (
         inputs.daily.select("athlete_id", "day", "sedentary_hours")
         .sort("athlete_id", "day")

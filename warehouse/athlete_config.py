@@ -91,6 +91,54 @@ def profile_problems(
     return problems
 
 
+#: `source_priority` separates vendors with this sign: `oura>garmin>fitbit` (first wins).
+PRIORITY_SEPARATOR = ">"
+#: The athletes.csv row whose `source_priority` is the study default (docs/study-import.md).
+STUDY_DEFAULT_ROW = "*"
+
+
+def parse_priority(
+    text: object, vendors: frozenset[str] | set[str]
+) -> tuple[str | None, str | None]:
+    """`source_priority` as written -> (stored form, problem). Stored form: lower-case vendor
+    names joined by `>`, None for an empty value; the problem names each unknown, empty or
+    repeated entry, with a suggestion, and then nothing is stored."""
+    if text is None or not str(text).strip():
+        return None, None
+    known = {v.lower() for v in vendors}
+    wrong = next((sep for sep in ",;|/" if sep in str(text)), None)
+    if wrong:
+        fixed = PRIORITY_SEPARATOR.join(e.strip() for e in str(text).split(wrong))
+        return None, f"source_priority {text!r} separates vendors with {wrong!r}; write {fixed!r}"
+    entries = [e.strip().lower() for e in str(text).split(PRIORITY_SEPARATOR)]
+    problems = []
+    if any(not e for e in entries):
+        problems.append(f"source_priority {text!r} has an empty entry (write e.g. 'oura>garmin')")
+    for entry in dict.fromkeys(e for e in entries if e):
+        if entries.count(entry) > 1:
+            problems.append(f"source_priority names {entry!r} twice")
+        if entry not in known:
+            close = difflib.get_close_matches(entry, sorted(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else " (see docs/study-import.md)"
+            problems.append(f"source_priority: unknown vendor {entry!r}{hint}")
+    if problems:
+        return None, "; ".join(problems)
+    return PRIORITY_SEPARATOR.join(entries), None
+
+
+def study_default(
+    rows: pl.DataFrame, vendors: frozenset[str] | set[str]
+) -> tuple[str | None, str | None]:
+    """The `*` row's `source_priority` of athletes.csv rows: (stored form, problem)."""
+    if "source_priority" not in rows.columns:
+        return None, None
+    star = rows.filter(pl.col("athlete_id") == STUDY_DEFAULT_ROW)
+    if star.is_empty():
+        return None, None
+    priority, problem = parse_priority(star["source_priority"][0], vendors)
+    return priority, problem and f"study default ({STUDY_DEFAULT_ROW} row) {problem}"
+
+
 def _number(value: object) -> float | None:
     if value is None or value == "":
         return None
@@ -101,17 +149,27 @@ def _number(value: object) -> float | None:
     return number if number == number and abs(number) != float("inf") else None
 
 
-def check_athletes(rows: pl.DataFrame, tz: str | None = None) -> tuple[list[dict], dict[str, str]]:
+def check_athletes(
+    rows: pl.DataFrame, tz: str | None = None, vendors: frozenset[str] | set[str] = frozenset()
+) -> tuple[list[dict], dict[str, str]]:
     """athletes.csv rows (text) -> (rows to store, typed; {athlete_id: why refused}).
 
     A row with any bad value is refused whole (nothing of it stored). With `tz` (the --tz
-    option, checked before) the file's zones are not used, so not checked.
+    option, checked before) the file's zones are not used, so not checked. `source_priority`
+    entries must be in `vendors`; a row without its own takes the `*` row's (the study
+    default), and a bad default is a problem of every athlete that would take it. The `*`
+    row itself is not an athlete: only its `source_priority` is read.
     """
     accepted, refused = [], {}
-    for row in rows.iter_rows(named=True):
+    default, default_problem = study_default(rows, vendors)
+    for row in rows.filter(pl.col("athlete_id") != STUDY_DEFAULT_ROW).iter_rows(named=True):
         zone = tz or row.get("time_zone")
         problems = [] if tz or zone is None else [p for p in [zone_problem(zone)] if p]
         problems += profile_problems(row.get("birth_year"), row.get("sex"), row.get("hr_max"))
+        priority, why = parse_priority(row.get("source_priority"), vendors)
+        if row.get("source_priority") is None:
+            priority, why = default, default_problem
+        problems += [why] if why else []
         if problems:
             refused[row["athlete_id"]] = "; ".join(problems)
             continue
@@ -123,6 +181,7 @@ def check_athletes(rows: pl.DataFrame, tz: str | None = None) -> tuple[list[dict
                 "birth_year": int(born) if born is not None else None,
                 "sex": row.get("sex") or None,
                 "hr_max": bpm,
+                "source_priority": priority,
             }
         )
     return accepted, refused

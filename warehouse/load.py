@@ -114,6 +114,8 @@ def upsert_athlete(
     _update_athlete(
         con, athlete_id, {c: values[c] for c in ("birth_year", "sex", "hr_max") if c in values}
     )
+    if "source_priority" in profile:  # athletes.csv decides, also when it names none
+        _update_athlete(con, athlete_id, {"source_priority": profile["source_priority"]})
 
 
 def _update_athlete(con: duckdb.DuckDBPyConnection, athlete_id: str, values: dict) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from warehouse.night_sources import migration_night_sources
 from warehouse.sql import run
 from warehouse.views import FIRST_VIEWS, V_DATA_SUFFICIENCY, migration_units_and_comments
 
@@ -558,6 +559,8 @@ MIGRATIONS = (
     (8, "alert_deliveries: what the nightly alerts sent to each receiver", _migration_alerts),
     (9, "daily_flags.unit, nightly_runs.ruleset_version, comments on every view column",
      migration_units_and_comments),
+    (10, "athletes.source_priority and v_night_sources: which source a night's value came "
+         "from", migration_night_sources),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

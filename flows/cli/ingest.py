@@ -30,7 +30,8 @@ DEFAULT_KEY_FILE = Path.home() / ".config" / "herstel" / "pseudonym.key"
 INGEST_HELP = """Load files into the warehouse: each ends loaded, partial, duplicate or quarantined.
 
 A study folder holds one sub-folder per athlete (the folder name is the athlete id), \
-optionally with athletes.csv (athlete_id, time_zone, birth_year, sex, hr_max) and \
+optionally with athletes.csv (athlete_id, time_zone, birth_year, sex, hr_max, \
+source_priority such as oura>garmin; a row * is the study default) and \
 time_zones.csv (athlete_id, from, time_zone: travel) at its top. Files outside an athlete \
 folder need --athlete. More in docs/study-import.md.
 

@@ -25,8 +25,10 @@ Whole export zips are opened with `parsers.archive.iter_members` (docs/sources/a
 
 from __future__ import annotations
 
+from functools import cache
 from types import ModuleType
 
+from parsers import fit_profile
 from parsers.vendors import (
     apple_health,
     elite_hrv,
@@ -66,6 +68,16 @@ VENDOR_PARSERS: list[ModuleType] = [
 ]
 
 
+@cache
+def known_vendors() -> frozenset[str]:
+    """Every name herstel records in `vendor` (files, device_summaries): each vendor module's
+    `VENDOR` and every FIT manufacturer name (a FIT file's vendor is its manufacturer). A
+    `source_priority` entry outside these (and outside vendors already in the warehouse) is
+    a typo (warehouse.athlete_config.priority_problem)."""
+    names = {module.VENDOR for module in VENDOR_PARSERS}
+    return frozenset(names | set(fit_profile.enum_table("manufacturer").values()))
+
+
 def all_formats() -> list[VendorFormat]:
     """Every (format, sniff, parse) of every vendor module, in `VENDOR_PARSERS` order."""
     return [entry for module in VENDOR_PARSERS for entry in module.PARSERS]
@@ -89,5 +101,12 @@ def find_format(data: bytes, name: str = "") -> VendorFormat | None:
     return next((entry for entry in all_formats() if entry.sniff(data, name)), None)
 
 
-__all__ = ["VENDOR_PARSERS", "VendorFormat", "all_formats", "claimants", "find_format",
-           "unread"]
+__all__ = [
+    "VENDOR_PARSERS",
+    "VendorFormat",
+    "all_formats",
+    "claimants",
+    "find_format",
+    "known_vendors",
+    "unread",
+]

@@ -168,12 +168,13 @@ def test_every_column_of_every_table_and_view_has_a_comment():
     assert counts["v_athlete_summary"] == (14, 14)
     assert counts["schema_migrations"] == (3, 3)
     assert counts["v_data_sufficiency"] == (14, 14)
+    assert counts["v_night_sources"] == (11, 11)
     assert {name: c for name, c in counts.items() if c[0] != c[1]} == {}
     tables = run(
         con, "SELECT count(*), count(comment) FROM duckdb_tables() WHERE schema_name = 'main'"
     )
     views = run(con, "SELECT count(*), count(comment) FROM duckdb_views() WHERE NOT internal")
-    assert tables[0][0] == tables[0][1] and views[0] == (4, 4)
+    assert tables[0][0] == tables[0][1] and views[0] == (5, 5)
 
 
 def test_no_comment_cites_a_file_that_does_not_ship():
