@@ -43,7 +43,7 @@ def fit_files(root: Path) -> list[Path]:
 
 def _fast() -> Callable[[bytes], int]:
     from parsers.base import ParseError
-    from parsers.fit_fast import decode
+    from parsers.fit.fast import decode
 
     def run(data: bytes) -> int:
         try:
@@ -72,7 +72,7 @@ def _fitparse() -> Callable[[bytes], int]:
 
 def _fitparse_engine() -> Callable[[bytes], int]:
     from parsers.base import ParseError
-    from parsers.fit_fitparse import decode
+    from parsers.fit.reference import decode
 
     def run(data: bytes) -> int:
         try:

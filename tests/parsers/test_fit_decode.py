@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from parsers_testkit import T0, fit_seconds
 
-from parsers import fit_decode
-from parsers.fit_decode import decode_fit, resolve_timestamp_16
+from parsers.fit import decode as fit_decode
+from parsers.fit.decode import decode_fit, resolve_timestamp_16
 
 UTC_US = pl.Datetime("us", "UTC")
 

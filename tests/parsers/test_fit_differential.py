@@ -22,7 +22,7 @@ import pytest
 from garmin_fit_sdk import Decoder, Encoder, Profile, Stream
 from polars.testing import assert_frame_equal
 
-from parsers.fit_decode import FitDecoded, decode_fit
+from parsers.fit.decode import FitDecoded, decode_fit
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"

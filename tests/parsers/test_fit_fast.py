@@ -11,11 +11,11 @@ import pytest
 from fitparse.records import Crc
 from polars.testing import assert_frame_equal
 
-from parsers import fit_fast
 from parsers.base import ParseError
-from parsers.fit_decode import decode_fit
-from parsers.fit_fast_build import BASE, FitFile, pack
-from parsers.fit_fast_crc import crc16
+from parsers.fit import fast as fit_fast
+from parsers.fit.decode import decode_fit
+from parsers.fit.fast.crc import crc16
+from parsers.fit.fast.raw_writer import BASE, FitFile, pack
 
 RECORD, SESSION, HRV, FILE_ID, EVENT, MONITORING, SLEEP_LEVEL = 20, 18, 78, 0, 21, 55, 275
 HEART_RATE, DISTANCE, ALTITUDE, TS = 3, 5, 2, 253

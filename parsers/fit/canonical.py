@@ -1,6 +1,6 @@
 """FIT message frames -> canonical frames (heart rate, RR, HRV, sleep, activities, summaries).
 
-Bytes are decoded by `parsers.fit_decode` (engine "fast" or "fitparse"); this module only
+Bytes are decoded by `parsers.fit.decode` (engine "fast" or "fitparse"); this module only
 maps message frames (docs/internals.md §2) to the canonical frames of `parsers.base`.
 Each mapping carries the raw shape of the FIT message it reads, as decoded from real files.
 Impossible values are left in: `parsers.clean.drop_impossible` removes and counts them.
@@ -12,9 +12,9 @@ from datetime import datetime
 
 import polars as pl
 
-from parsers import fit_profile as fp
 from parsers.base import SLEEP_STAGES, ParsedFile, conform, empty
-from parsers.fit_decode import decode_fit
+from parsers.fit import profile as fp
+from parsers.fit.decode import decode_fit
 
 Messages = dict[str, pl.DataFrame]
 

@@ -1,8 +1,8 @@
 """FIT bytes -> message frames (docs/internals.md §2), with a swappable decoding engine.
 
-Engines: "fast" (`parsers.fit_fast`, numpy) and "fitparse" (`parsers.fit_fitparse`, the
+Engines: "fast" (`parsers.fit.fast`, numpy) and "fitparse" (`parsers.fit.reference`, the
 slow reference). Whatever the engine, `decode_fit` then resolves `timestamp_16` fields so
-every consumer sees one `timestamp` column; `parsers.fit` never sees bytes.
+every consumer sees one `timestamp` column; `parsers.fit.canonical` never sees bytes.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from parsers import fit_fitparse
 from parsers.base import ParseError
-from parsers.fit_profile import FIT_EPOCH_S
+from parsers.fit import reference
+from parsers.fit.profile import FIT_EPOCH_S
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,10 @@ class FitDecoded:
 def _fast_engine() -> Engine | None:
     """The fast engine if it is importable (it is developed in parallel), else None."""
     try:
-        from parsers import fit_fast
+        from parsers.fit import fast
     except ImportError:
         return None
-    return getattr(fit_fast, "decode", None)
+    return getattr(fast, "decode", None)
 
 
 def _run_engine(data: bytes, engine: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
@@ -50,14 +50,14 @@ def _run_engine(data: bytes, engine: str) -> tuple[dict[str, pl.DataFrame], list
         raise ValueError(f"unknown FIT engine {engine!r}; choose one of {ENGINES}")
     fast = _fast_engine() if engine == "fast" else None
     if fast is None:
-        return fit_fitparse.decode(data)
+        return reference.decode(data)
     try:
         return fast(data)
     except ParseError:
         raise
     except Exception as exc:  # noqa: BLE001 - an engine bug must not lose the file
         log.warning("fast FIT engine failed (%s); falling back to fitparse", type(exc).__name__)
-        return fit_fitparse.decode(data)
+        return reference.decode(data)
 
 
 def decode_fit(data: bytes, engine: str = "fast") -> FitDecoded:

@@ -1,7 +1,7 @@
 """Compiled definitions of the fast FIT decoder: all records of one definition at once.
 
 For every distinct definition a `Plan` is compiled once per process (cached by the
-definition): per field its column name and kind (`parsers.fit_profile.column_kind`), and
+definition): per field its column name and kind (`parsers.fit.profile.column_kind`), and
 how its bytes become raw values. Scalar numeric fields -- nearly all fields -- are laid
 out in `Block`s, one per element dtype: a single byte gather per group of records puts
 every block's fields side by side, so one `view` + one comparison + one `astype` decode
@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from parsers import fit_profile as fp
-from parsers.fit_fast_scan import MAX_CACHED_DEFINITIONS, Definition
+from parsers.fit import profile as fp
+from parsers.fit.fast.scan import MAX_CACHED_DEFINITIONS, Definition
 
 #: Field 253: `timestamp`; compressed timestamp headers fill it.
 TIMESTAMP_FIELD = fp.TIMESTAMP_FIELD

@@ -1,8 +1,8 @@
 """Arrow pass of the fast FIT decoder: raw values of a whole column -> its final array.
 
 Applies the column kinds of docs/internals.md §2 to int64/float64 raw values and a null
-mask (from `parsers.fit_fast_plan`): scale/offset, FIT epoch, enum names. The value rules
-are those of `parsers.fit_profile.typed_series`, which the reference engine uses, done
+mask (from `parsers.fit.fast.plan`): scale/offset, FIT epoch, enum names. The value rules
+are those of `parsers.fit.profile.typed_series`, which the reference engine uses, done
 in numpy and arrow so that a column costs a few microseconds.
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401 - loaded by Array.take; import it now, not mid-decode
 
-from parsers import fit_profile as fp
-from parsers.fit_fast_plan import Part
+from parsers.fit import profile as fp
+from parsers.fit.fast.plan import Part
 
 _US = 1_000_000
 _INT64 = pa.int64()

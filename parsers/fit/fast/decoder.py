@@ -1,11 +1,11 @@
 """Fast FIT decoder: FIT bytes -> one polars frame per message type (docs/internals.md §2).
 
 85-115x faster than fitparse (bench/RESULTS.md) with the same values, because no Python
-object is made per message: `parsers.fit_fast_scan` walks the record headers once (offsets
-only, CRC in numpy), `parsers.fit_fast_plan` decodes all records of one definition at once
-with per-definition compiled numpy layouts, and `parsers.fit_fast_columns` converts whole
+object is made per message: `parsers.fit.fast.scan` walks the record headers once (offsets
+only, CRC in numpy), `parsers.fit.fast.plan` decodes all records of one definition at once
+with per-definition compiled numpy layouts, and `parsers.fit.fast.columns` converts whole
 columns (scale/offset, enum names, dates) into arrow arrays for polars. The reference
-engine is `parsers.fit_fitparse`; tests/parsers/test_fit_differential.py holds the two to
+engine is `parsers.fit.reference`; tests/parsers/test_fit_differential.py holds the two to
 identical values, test_fit_fast_properties.py does so on generated files.
 
 Public API: `decode(data) -> (frames by message name, problems)`.
@@ -19,11 +19,11 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from parsers import fit_profile as fp
 from parsers.base import ParseError
-from parsers.fit_fast_columns import Column, column_array, convert
-from parsers.fit_fast_plan import Part, Plan, compile_plan, decode_group
-from parsers.fit_fast_scan import (
+from parsers.fit import profile as fp
+from parsers.fit.fast.columns import Column, column_array, convert
+from parsers.fit.fast.plan import Part, Plan, compile_plan, decode_group
+from parsers.fit.fast.scan import (
     COMPRESSED_HEADER,
     COMPRESSED_TIME_MASK,
     Scan,
