@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from parsers.base import ParseError
 from parsers.fit import profile as fp
-from parsers.fit.fast.columns import Column, column_array, convert
+from parsers.fit.fast.columns import Column, column_array, scalar_series
 from parsers.fit.fast.plan import Part, Plan, compile_plan, decode_group
 from parsers.fit.fast.scan import (
     COMPRESSED_HEADER,
@@ -173,12 +173,25 @@ def _frame(groups: list[_Group]) -> pl.DataFrame:
     if len(groups) > 1 and (np.diff(index) < 0).any():
         perm = np.argsort(index, kind="stable")
         index = index[perm]
-    series = [_series("_index", pa.array(index.astype(np.uint32)))]
+    series = [_index_series(index)]
     if len(groups) == 1:
         series += _single_group_series(groups[0])
     else:
-        series += [_series(c.name, column_array(c, sizes, perm)) for c in _columns(groups)]
+        series += [_column_series(c, sizes, perm) for c in _columns(groups)]
     return _data_frame(series)
+
+
+def _column_series(column: Column, sizes: list[int], perm: np.ndarray | None) -> pl.Series:
+    """One column over several groups: scalars merged in numpy, the rest through arrow."""
+    if column.kind in _SCALAR_KINDS and not column.is_list:
+        parts = [column.parts.get(pos) for pos in range(len(sizes))]
+        if all(p is not None and p.values is not None and p.lengths is None for p in parts):
+            value = np.concatenate([p.values for p in parts])
+            null = np.concatenate([p.null for p in parts])
+            if perm is not None:
+                value, null = value[perm], null[perm]
+            return scalar_series(column.name, value, null, column.kind, column.info)
+    return _series(column.name, column_array(column, sizes, perm))
 
 
 def _single_group_series(group: _Group) -> list[pl.Series]:
@@ -189,12 +202,21 @@ def _single_group_series(group: _Group) -> list[pl.Series]:
         num, name, info, kind, is_list = spec
         part = group.parts[num]
         if part.lengths is None and part.values is not None and kind in _SCALAR_KINDS:
-            array = convert(part.values, part.null, kind, info, part.has_null, part.small)
+            out.append(
+                scalar_series(name, part.values, part.null, kind, info, part.has_null, part.small)
+            )
         else:
             column = Column(num, name, info, kind, is_list, {0: part})
-            array = column_array(column, [len(group.index)], None)
-        out.append(_series(name, array))
+            out.append(_series(name, column_array(column, [len(group.index)], None)))
     return out
+
+
+def _index_series(index: np.ndarray) -> pl.Series:
+    return _u32("_index", np.ascontiguousarray(index, dtype=np.uint32))
+
+
+def _public_u32(name: str, values: np.ndarray) -> pl.Series:
+    return pl.Series(name, values, dtype=pl.UInt32)
 
 
 def _public_series(name: str, array: pa.Array) -> pl.Series:
@@ -218,8 +240,13 @@ try:
     def _data_frame(series: list[pl.Series]) -> pl.DataFrame:
         return wrap_df(PyDataFrame([s._s for s in series]))
 
+    def _u32(name: str, values: np.ndarray) -> pl.Series:
+        return wrap_s(PySeries.new_u32(name, values, False))
+
     _check = _data_frame([_series("a", pa.array([1], type=pa.int64()))])
     if _check.schema != {"a": pl.Int64} or _check.item() != 1:
         raise ImportError("polars internals changed")
+    if _u32("u", np.array([3], dtype=np.uint32)).dtype != pl.UInt32:
+        raise ImportError("polars internals changed")
 except (ImportError, AttributeError, TypeError):
-    _series, _data_frame = _public_series, _public_frame
+    _series, _data_frame, _u32 = _public_series, _public_frame, _public_u32
