@@ -183,15 +183,21 @@ def _frame(groups: list[_Group]) -> pl.DataFrame:
 
 def _column_series(column: Column, sizes: list[int], perm: np.ndarray | None) -> pl.Series:
     """One column over several groups: scalars merged in numpy, the rest through arrow."""
-    if column.kind in _SCALAR_KINDS and not column.is_list:
-        parts = [column.parts.get(pos) for pos in range(len(sizes))]
-        if all(p is not None and p.values is not None and p.lengths is None for p in parts):
-            value = np.concatenate([p.values for p in parts])
-            null = np.concatenate([p.null for p in parts])
-            if perm is not None:
-                value, null = value[perm], null[perm]
-            return scalar_series(column.name, value, null, column.kind, column.info)
-    return _series(column.name, column_array(column, sizes, perm))
+    if column.kind not in _SCALAR_KINDS or column.is_list:
+        return _series(column.name, column_array(column, sizes, perm))
+    values, nulls = [], []
+    for pos, n in enumerate(sizes):
+        part = column.parts.get(pos)
+        if part is None or part.values is None or part.lengths is not None:
+            values.append(np.zeros(n, dtype=np.int64))  # a group without the field: nulls
+            nulls.append(np.ones(n, dtype=bool))
+        else:
+            values.append(part.values)
+            nulls.append(part.null)
+    value, null = np.concatenate(values), np.concatenate(nulls)
+    if perm is not None:
+        value, null = value[perm], null[perm]
+    return scalar_series(column.name, value, null, column.kind, column.info)
 
 
 def _single_group_series(group: _Group) -> list[pl.Series]:
