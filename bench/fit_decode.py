@@ -36,11 +36,11 @@ DEFAULT_DIR = REPO.parent / "shared" / "corpus"
 SAMPLE_DIR = REPO / "sample_data" / "study"
 RESULTS = REPO / "bench" / "RESULTS.md"
 SECTION = "## FIT decode"
-HERSTEL_ENGINES = ("fast", "fast-decode", "fitparse", "fitparse-engine")
+HERSTEL_ENGINES = ("fast", "fast-decode", "fast-ingest", "fitparse", "fitparse-engine")
 RUST_ENGINES = ("fitfast-parse", "fitfast-count", "pyfitparsernative")
 ENGINES = HERSTEL_ENGINES + RUST_ENGINES
 #: Engines decoding several passes per round (the cheap ones: more passes, steadier minima).
-MULTI_PASS = {"fast", "fast-decode", *RUST_ENGINES}
+MULTI_PASS = {"fast", "fast-decode", "fast-ingest", *RUST_ENGINES}
 RUST_PACKAGES = ("fitfast==0.1.0", "pyfitparsernative==0.2.3")
 DEFAULT_RUST_PYTHON = Path("/tmp/fitbench-venv/bin/python")
 
@@ -83,6 +83,21 @@ def _fast_decode() -> Callable[[bytes], int]:
     def run(data: bytes) -> int:
         try:
             frames = decode_fit(data).messages
+        except ParseError:
+            return 0
+        return sum(f.height for f in frames.values())
+
+    return run
+
+
+def _fast_ingest() -> Callable[[bytes], int]:
+    from parsers.base import ParseError
+    from parsers.fit import decode_fit
+    from parsers.fit.canonical import USED_MESSAGES
+
+    def run(data: bytes) -> int:
+        try:
+            frames = decode_fit(data, only=USED_MESSAGES).messages
         except ParseError:
             return 0
         return sum(f.height for f in frames.values())
@@ -158,6 +173,7 @@ def _fitparse_engine() -> Callable[[bytes], int]:
 RUNNERS = {
     "fast": _fast,
     "fast-decode": _fast_decode,
+    "fast-ingest": _fast_ingest,
     "fitparse": _fitparse,
     "fitparse-engine": _fitparse_engine,
     "fitfast-parse": _fitfast_parse,

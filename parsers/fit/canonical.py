@@ -18,6 +18,14 @@ from parsers.fit.decode import decode_fit
 
 Messages = dict[str, pl.DataFrame]
 
+#: The FIT messages the mappings below read; the decoder builds frames for these only
+#: (tests/parsers/test_fit.py checks that no mapping reads another).
+USED_MESSAGES = frozenset({
+    "activity", "beat_intervals", "file_id", "hrv", "hrv_status_summary", "hrv_value",
+    "monitoring", "monitoring_hr_data", "monitoring_info", "record", "session", "sleep_level",
+    "sport",
+})
+
 #: The last sleep_level message has no successor to end it: it lasts one sample period.
 LAST_SLEEP_LEVEL_S = 60
 #: Real UTC offsets lie within ±14 h and are whole quarter hours.
@@ -33,7 +41,7 @@ def parse(data: bytes, name: str = "", engine: str = "fast") -> ParsedFile:
     Raises `ParseError` when the bytes are not readable FIT; damage after good data comes
     back in `problems`.
     """
-    decoded = decode_fit(data, engine=engine)
+    decoded = decode_fit(data, engine=engine, only=USED_MESSAGES)
     messages = decoded.messages
     vendor, device = device_of(messages)
     frames = {

@@ -33,6 +33,8 @@ from parsers.fit.fast.scan import (
 __all__ = ["decode"]
 
 _TS = fp.TIMESTAMP_FIELD
+#: Columns every message keeps when its frame is not wanted: the timeline of the file.
+_TIME_FIELDS = frozenset({"timestamp", "timestamp_16"})
 _SCALAR_KINDS = frozenset(
     {fp.KIND_INT, fp.KIND_FLOAT, fp.KIND_ENUM, fp.KIND_DATETIME, fp.KIND_LOCAL_DATETIME}
 )
@@ -48,12 +50,18 @@ class _Group:
     compressed: np.ndarray | None = None  # rows with a compressed timestamp header
 
 
-def decode(data: bytes) -> tuple[dict[str, pl.DataFrame], list[str]]:
+def decode(
+    data: bytes, only: frozenset[str] | None = None
+) -> tuple[dict[str, pl.DataFrame], list[str]]:
     """Decode FIT bytes into message frames keyed by profile message name, plus problems.
 
     Damage (CRC mismatch, truncation, undefined local type, lying data size, a bad chained
     header) keeps everything decoded before it and is described in `problems`. Raises
     `ParseError` when the bytes are not FIT at all or hold no data message.
+
+    `only`: message names whose frames are wanted whole; the others get just `_index`,
+    `timestamp` and `timestamp_16` (what `timestamp_16` resolution reads across messages),
+    since building a polars column is most of the cost of a small file.
     """
     data = bytes(data) if not isinstance(data, bytes) else data
     found = scan(data)
@@ -65,7 +73,10 @@ def decode(data: bytes) -> tuple[dict[str, pl.DataFrame], list[str]]:
     by_mesg: dict[int, list[_Group]] = {}
     for group in sorted(groups, key=lambda g: int(g.index[0])):
         by_mesg.setdefault(group.plan.mesg_num, []).append(group)
-    frames = {fp.message_name(num): _frame(gs) for num, gs in by_mesg.items()}
+    frames = {}
+    for num, gs in by_mesg.items():
+        name = fp.message_name(num)
+        frames[name] = _frame(gs, None if only is None or name in only else _TIME_FIELDS)
     return frames, list(found.problems)
 
 
@@ -153,20 +164,26 @@ def _put_timestamps(group: _Group, rows: np.ndarray, values: np.ndarray) -> None
     part.null[rows] = False
 
 
-def _columns(groups: list[_Group]) -> list[Column]:
+def _specs(group: _Group, names: frozenset[str] | None) -> tuple[tuple, ...]:
+    """The group's output columns: (number, name, info, kind, is list), all or those named."""
+    specs = group.plan.specs_ts if group.compressed is not None else group.plan.specs
+    return specs if names is None else tuple(s for s in specs if s[1] in names)
+
+
+def _columns(groups: list[_Group], names: frozenset[str] | None) -> list[Column]:
     """Columns in order of first appearance; a column's kind comes from its first group."""
     columns: dict[int, Column] = {}
     for pos, group in enumerate(groups):
-        plans = group.plan.specs_ts if group.compressed is not None else group.plan.specs
-        for num, name, info, kind, is_list in plans:
+        for num, name, info, kind, is_list in _specs(group, names):
             if num not in columns:
                 columns[num] = Column(num, name, info, kind, is_list)
             columns[num].parts[pos] = group.parts[num]
     return list(columns.values())
 
 
-def _frame(groups: list[_Group]) -> pl.DataFrame:
-    """One message type's frame: `_index` then one column per field, rows in file order."""
+def _frame(groups: list[_Group], names: frozenset[str] | None) -> pl.DataFrame:
+    """One message type's frame: `_index` then one column per field (or per field named in
+    `names`), rows in file order."""
     sizes = [len(g.index) for g in groups]
     index = np.concatenate([g.index for g in groups]) if len(groups) > 1 else groups[0].index
     perm = None
@@ -175,9 +192,9 @@ def _frame(groups: list[_Group]) -> pl.DataFrame:
         index = index[perm]
     series = [_index_series(index)]
     if len(groups) == 1:
-        series += _single_group_series(groups[0])
+        series += _single_group_series(groups[0], names)
     else:
-        series += [_column_series(c, sizes, perm) for c in _columns(groups)]
+        series += [_column_series(c, sizes, perm) for c in _columns(groups, names)]
     return _data_frame(series)
 
 
@@ -200,11 +217,10 @@ def _column_series(column: Column, sizes: list[int], perm: np.ndarray | None) ->
     return scalar_series(column.name, value, null, column.kind, column.info)
 
 
-def _single_group_series(group: _Group) -> list[pl.Series]:
+def _single_group_series(group: _Group, names: frozenset[str] | None) -> list[pl.Series]:
     """The common case (one definition per message type) without the merging machinery."""
-    plan = group.plan
     out = []
-    for spec in plan.specs_ts if group.compressed is not None else plan.specs:
+    for spec in _specs(group, names):
         num, name, info, kind, is_list = spec
         part = group.parts[num]
         if part.lengths is None and part.values is not None and kind in _SCALAR_KINDS:
