@@ -68,7 +68,7 @@ def decode(
     if not found.starts:
         reason = found.problems[0] if found.problems else "no data messages"
         raise ParseError(f"FIT file holds no readable messages: {reason}")
-    groups = _decode_groups(data, found)
+    groups = _decode_groups(data, found, only)
     _apply_compressed_timestamps(data, found, groups)
     by_mesg: dict[int, list[_Group]] = {}
     for group in sorted(groups, key=lambda g: int(g.index[0])):
@@ -80,8 +80,9 @@ def decode(
     return frames, list(found.problems)
 
 
-def _decode_groups(data: bytes, found: Scan) -> list[_Group]:
-    """Split messages by definition (stable: file order kept) and decode each group."""
+def _decode_groups(data: bytes, found: Scan, only: frozenset[str] | None) -> list[_Group]:
+    """Split messages by definition (stable: file order kept) and decode each group (of a
+    message not in `only`: its time fields only)."""
     starts = found.offsets
     def_ids = found.def_ids
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -98,7 +99,9 @@ def _decode_groups(data: bytes, found: Scan) -> list[_Group]:
     groups = []
     for did, lo, hi in zip(ids, bounds[:-1], bounds[1:], strict=True):
         index = order[lo:hi]
-        plan = compile_plan(found.definitions[did])
+        definition = found.definitions[did]
+        wanted = only is None or fp.message_name(definition.mesg_num) in only
+        plan = compile_plan(definition, None if wanted else _TIME_FIELDS)
         groups.append(_Group(plan, index, decode_group(buf, data, starts[index], plan)))
     return groups
 

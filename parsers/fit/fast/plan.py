@@ -132,8 +132,11 @@ def _field_plan(mesg_num: int, i: int, num: int, size: int, base: int, big: bool
 
 
 @lru_cache(maxsize=MAX_CACHED_DEFINITIONS)
-def compile_plan(definition: Definition) -> Plan:
-    """Compile a definition once per process (definitions repeat across files)."""
+def compile_plan(definition: Definition, keep: frozenset[str] | None = None) -> Plan:
+    """Compile a definition once per process (definitions repeat across files).
+
+    `keep`: decode only the fields of these names (the others' bytes are skipped), for
+    messages of which only the times are wanted."""
     fields, by_dtype, offsets = [], {}, {}
     names, formats, struct_offsets, others = [], [], [], []
     last = {num: i for i, (num, *_) in enumerate(definition.fields)}
@@ -144,6 +147,8 @@ def compile_plan(definition: Definition) -> Plan:
         if made is None:
             continue
         plan, el = made
+        if keep is not None and plan.name not in keep:
+            continue
         fields.append(plan)
         if plan.source == SRC_NUMBER and plan.kind in _NUMERIC_KINDS and not plan.is_list:
             by_dtype.setdefault(el, []).append(plan)
