@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from parsers.base import ParseError
 from parsers.fit import reference
@@ -192,9 +191,10 @@ def _fill(frame: pl.DataFrame, resolved: tuple[np.ndarray, np.ndarray]) -> pl.Da
     if current is not None:
         own, own_ok = _micros(current)
         micros, hit = np.where(own_ok, own, micros), own_ok | hit
-    column = pl.Series(_TS, pa.array(micros, type=pa.int64(), mask=~hit)).cast(
-        pl.Datetime("us", "UTC")
-    )
+    column = pl.Series(_TS, micros, dtype=pl.Int64)
+    if not hit.all():
+        column = column.scatter(np.flatnonzero(~hit), None)
+    column = column.cast(pl.Datetime("us", "UTC"))
     out = frame.clone()
     if current is None:
         out.insert_column(1, column)

@@ -1,9 +1,11 @@
-"""Arrow pass of the fast FIT decoder: raw values of a whole column -> its final array.
+"""Column pass of the fast FIT decoder: raw values of a whole column -> its polars Series.
 
 Applies the column kinds of docs/internals.md §2 to int64/float64 raw values and a null
 mask (from `parsers.fit.fast.plan`): scale/offset, FIT epoch, enum names. The value rules
 are those of `parsers.fit.profile.typed_series`, which the reference engine uses, done
-in numpy and arrow so that a column costs a few microseconds.
+in numpy so that a column costs a microsecond or two: numpy buffers go straight into
+polars. Lists go through arrow arrays built from buffers (`pa.array` would import pandas,
+half a second per process, wherever pandas is installed).
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ from functools import cache
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401 - loaded by Array.take; import it now, not mid-decode
 
 from parsers.fit import profile as fp
 from parsers.fit.fast.plan import Part
 
 _US = 1_000_000
 _INT64 = pa.int64()
-_STRING = pa.string()
-#: Columns up to this many rows take Python lists where arrow calls cost more (enums).
+#: Integer columns with nulls up to this many rows go through a Python list (cheapest).
 _FEW = 64
+#: Enum fields are one byte: names of 0..255, then null (the index of a null value).
+_NULL_LABEL = 256
 
 
 @dataclass(slots=True)
@@ -39,77 +41,61 @@ class Column:
 
 
 # ---------------------------------------------------------------------------------------
-# Final arrays: one per column of a message frame.
+# Final series: one per column of a message frame.
 
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    fp.KIND_DATETIME: pa.timestamp("us", tz="UTC"),
-    fp.KIND_LOCAL_DATETIME: pa.timestamp("us"),
-    fp.KIND_ENUM: pa.string(),
-    fp.KIND_STRING: pa.string(),
-    fp.KIND_BYTES: pa.binary(),
-    fp.KIND_INT: pa.int64(),
-    fp.KIND_FLOAT: pa.float64(),
+_DATETIMES = {
+    fp.KIND_DATETIME: pl.Datetime("us", "UTC"),
+    fp.KIND_LOCAL_DATETIME: pl.Datetime("us"),
+}
+_POLARS_TYPES = {
+    fp.KIND_INT: pl.Int64, fp.KIND_FLOAT: pl.Float64, fp.KIND_ENUM: pl.String, **_DATETIMES,
 }
 
 
-@cache
-def _enum_labels(type_name: str | None) -> pa.Array:
-    """Names of the values 0..255 of an enum type (decimal text where the profile has none).
-
-    Enum fields are one byte, so a cached 256-entry array turns values into names with one
-    arrow `take`; wider values fall back to `_enum_wide`.
-    """
-    table = fp.enum_table(type_name) if type_name else {}
-    return pa.array([table.get(v, str(v)) for v in range(256)], type=pa.string())
-
-
-@cache
-def _enum_names(type_name: str | None) -> np.ndarray:
-    """`_enum_labels` as a numpy object array, for columns of a few rows."""
-    return np.array(_enum_labels(type_name).to_pylist(), dtype=object)
-
-
-def _enum_wide(values: np.ndarray, null: np.ndarray, type_name: str | None) -> pa.Array:
-    table = fp.enum_table(type_name) if type_name else {}
-    uniq, inverse = np.unique(values, return_inverse=True)
-    labels = pa.array([table.get(v, str(v)) for v in uniq.tolist()], type=pa.string())
-    return labels.take(pa.array(inverse.astype(np.int64).ravel(), mask=null.ravel()))
-
-
-def convert(
-    values: np.ndarray,
-    null: np.ndarray,
-    kind: str,
-    info: fp.FieldInfo | None,
-    has_null: bool | None = None,
-    small: bool = False,
+def arrow_array(
+    values: np.ndarray, dtype: pa.DataType, null: np.ndarray | None = None
 ) -> pa.Array:
-    """Raw int64/float64 values (1-D) and null mask -> arrow array of the column's kind."""
-    if has_null is None:
-        has_null = bool(null.any())
-    mask = null if has_null else None
-    if kind == fp.KIND_FLOAT:
-        out = values.astype(np.float64, copy=False)
-        if info is not None and info.scale != 1:
-            out = out / info.scale
-        if info is not None and info.offset:
-            out = out - info.offset
-        return pa.array(out, mask=mask)
-    if values.dtype.kind == "f":  # a float stored where an integer kind is expected
-        values = np.where(null, 0, values).astype(np.int64)
-    if kind in (fp.KIND_DATETIME, fp.KIND_LOCAL_DATETIME):
-        return pa.array((values + fp.FIT_EPOCH_S) * _US, type=_ARROW_TYPES[kind], mask=mask)
-    if kind == fp.KIND_ENUM:
-        type_name = info.type if info else None
-        if has_null:
-            values = np.where(null, 0, values)
-        if not small and len(values) and (values.min() < 0 or values.max() > 255):
-            return _enum_wide(values, null, type_name)
-        labels = _enum_labels(type_name)
-        if len(values) <= _FEW:  # arrow's take costs ~6 us; a numpy gather of names less
-            return pa.array(_enum_names(type_name)[values], type=_STRING, mask=mask)
-        return labels.take(pa.array(values, mask=mask))
-    return pa.array(values, type=_INT64, mask=mask)
+    """A fixed-width numpy array (and null mask) as an arrow array, from its buffers."""
+    values = np.ascontiguousarray(values)
+    validity, nulls = None, 0
+    if null is not None and (nulls := int(np.count_nonzero(null))):
+        validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
+    return pa.Array.from_buffers(
+        dtype, len(values), [validity, pa.py_buffer(values)], null_count=nulls
+    )
+
+
+def _bools(mask: np.ndarray) -> pa.Array:
+    bits = pa.py_buffer(np.packbits(mask, bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits], null_count=0)
+
+
+@cache
+def _enum_labels(type_name: str | None) -> pl.Series:
+    """Names of the values 0..255 of an enum type (decimal text where the profile has none),
+    then null: one gather turns a column of values into names."""
+    table = fp.enum_table(type_name) if type_name else {}
+    names = [table.get(v, str(v)) for v in range(256)]
+    return pl.Series("", [*names, None], dtype=pl.String)
+
+
+def _enum_series(
+    name: str, values: np.ndarray, null: np.ndarray, has_null: bool, type_name: str | None,
+    small: bool,
+) -> pl.Series:
+    if has_null:
+        values = np.where(null, 0, values)
+    if small or not len(values) or (values.min() >= 0 and values.max() <= 255):
+        labels, index = _enum_labels(type_name), values
+        missing = _NULL_LABEL
+    else:  # a wider enum field: names of the values present
+        table = fp.enum_table(type_name) if type_name else {}
+        uniq, index = np.unique(values, return_inverse=True)
+        names = [table.get(v, str(v)) for v in uniq.tolist()]
+        labels, missing = pl.Series("", [*names, None], dtype=pl.String), len(names)
+    if has_null:
+        index = np.where(null, missing, index)
+    return _gather(name, labels, np.ascontiguousarray(index.ravel(), dtype=np.uint32))
 
 
 def scalar_series(
@@ -121,12 +107,12 @@ def scalar_series(
     has_null: bool | None = None,
     small: bool = False,
 ) -> pl.Series:
-    """`convert`, but straight into a polars Series where numpy can hand polars its buffer.
+    """Raw int64/float64 values (1-D) and null mask -> the column's polars Series.
 
-    A file has ~250 columns and most are short, so per column cost is the decoder's fixed
-    cost: an arrow array plus its import costs 5-25 us (a tz-aware timestamp the most), a
-    numpy buffer into polars under 1 us. Same values and dtypes as `convert` (tests hold
-    both engines to identical frames); the rare shapes fall back to it.
+    A file has ~250 columns and most are short, so the cost per column is the decoder's
+    fixed cost per file: numpy buffers go into polars without arrow (under 1 us; an arrow
+    array, built and imported, cost 5-25 us). Tests hold the values and dtypes to the
+    reference engine's (`parsers.fit.profile.typed_series`).
     """
     if has_null is None:
         has_null = bool(null.any())
@@ -140,43 +126,38 @@ def scalar_series(
             return _f64(name, np.ascontiguousarray(out), False)
         if not np.isnan(out[~null]).any():  # NaN may then stand for null
             return _f64(name, np.where(null, np.nan, out), True)
-    elif kind in (fp.KIND_INT, fp.KIND_DATETIME, fp.KIND_LOCAL_DATETIME) and not has_null:
-        if values.dtype.kind == "f":
-            values = values.astype(np.int64)
-        if kind == fp.KIND_INT:
-            return _i64(name, np.ascontiguousarray(values, dtype=np.int64))
-        micros = (values.astype(np.int64, copy=False) + fp.FIT_EPOCH_S) * _US
-        return _i64(name, micros).cast(_DATETIMES[kind])
-    elif kind in (fp.KIND_DATETIME, fp.KIND_LOCAL_DATETIME):
-        if values.dtype.kind == "f":
-            values = np.where(null, 0, values).astype(np.int64)
-        micros = pa.array((values + fp.FIT_EPOCH_S) * _US, type=_INT64, mask=null)
-        return _from_arrow(name, micros).cast(_DATETIMES[kind])
-    if has_null and kind in _POLARS_TYPES and null.all():  # a field never set in the file
+        return _from_arrow(name, arrow_array(out, pa.float64(), null))
+    if values.dtype.kind == "f":  # a float stored where an integer kind is expected
+        values = np.where(null, 0, values).astype(np.int64)
+    if kind == fp.KIND_ENUM:
+        return _enum_series(name, values, null, has_null, info.type if info else None, small)
+    if has_null and null.all():  # a field never set in the file
         return _nulls(name, len(values), _POLARS_TYPES[kind])
-    if len(values) <= _FEW:  # a few rows: Python lists beat an arrow round trip
-        if kind == fp.KIND_INT and values.dtype.kind != "f":
-            return _opt_i64(name, _with_nulls(values.tolist(), null, has_null))
-        byte = small or not len(values) or 0 <= values.min() <= values.max() <= 255
-        if kind == fp.KIND_ENUM and byte:
-            names = _enum_names(info.type if info else None)[np.where(null, 0, values)]
-            if has_null:
-                names[null] = None
-            return _str(name, names)
-    return _from_arrow(name, convert(values, null, kind, info, has_null, small))
+    if kind == fp.KIND_INT:
+        if not has_null:
+            return _i64(name, np.ascontiguousarray(values, dtype=np.int64))
+        if len(values) <= _FEW:
+            pairs = zip(values.tolist(), null.tolist(), strict=True)
+            return _opt_i64(name, [None if gone else v for v, gone in pairs])
+        return _from_arrow(name, arrow_array(values.astype(np.int64, copy=False), _INT64, null))
+    if kind not in _DATETIMES:
+        raise ValueError(f"not a scalar column kind: {kind}")
+    micros = (values.astype(np.int64, copy=False) + fp.FIT_EPOCH_S) * _US
+    if has_null:
+        return _from_arrow(name, arrow_array(micros, _INT64, null)).cast(_DATETIMES[kind])
+    return _i64(name, micros).cast(_DATETIMES[kind])
 
 
-def _with_nulls(values: list, null: np.ndarray, has_null: bool) -> list:
-    if not has_null:
-        return values
-    return [None if gone else v for v, gone in zip(values, null.tolist(), strict=True)]
-
-
-_DATETIMES = {
-    fp.KIND_DATETIME: pl.Datetime("us", "UTC"),
-    fp.KIND_LOCAL_DATETIME: pl.Datetime("us"),
-}
-_POLARS_TYPES = {fp.KIND_INT: pl.Int64, fp.KIND_FLOAT: pl.Float64, fp.KIND_ENUM: pl.String}
+def convert(
+    values: np.ndarray,
+    null: np.ndarray,
+    kind: str,
+    info: fp.FieldInfo | None,
+    has_null: bool | None = None,
+    small: bool = False,
+) -> pa.Array:
+    """`scalar_series` as an arrow array (the flat values of a list column)."""
+    return scalar_series("", values, null, kind, info, has_null, small).to_arrow()
 
 
 def _public_f64(name: str, values: np.ndarray, nan_is_null: bool) -> pl.Series:
@@ -200,13 +181,13 @@ def _public_opt_i64(name: str, values: list) -> pl.Series:
     return pl.Series(name, values, dtype=pl.Int64)
 
 
-def _public_str(name: str, values: np.ndarray) -> pl.Series:
-    return pl.Series(name, values.tolist(), dtype=pl.String)
+def _public_gather(name: str, labels: pl.Series, index: np.ndarray) -> pl.Series:
+    return labels.gather(index).alias(name)
 
 
 # polars' own constructors from a numpy buffer skip the Python-side checks of `pl.Series`
-# (0.5 us instead of 10-20). Internal API: if a polars release moves them, the public
-# constructors give the same series.
+# (0.5 us instead of 10-20; a Series method such as `gather` runs a query, ~200 us).
+# Internal API: if a polars release moves them, the public constructors give the same series.
 try:
     from polars._plr import PySeries
     from polars._utils.wrap import wrap_s
@@ -226,54 +207,51 @@ try:
     def _opt_i64(name: str, values: list) -> pl.Series:
         return wrap_s(PySeries.new_opt_i64(name, values, False))
 
-    def _str(name: str, values: np.ndarray) -> pl.Series:
-        return wrap_s(PySeries.new_str(name, values, False))
+    def _gather(name: str, labels: pl.Series, index: np.ndarray) -> pl.Series:
+        out = labels._s.gather_with_series(PySeries.new_u32("", index, False))
+        out.rename(name)
+        return wrap_s(out)
 
     _probe = (
         _f64("f", np.array([1.5, np.nan]), True),
         _i64("i", np.array([7], dtype=np.int64)),
-        _from_arrow("a", pa.array([1], type=_INT64)),
+        _from_arrow("a", arrow_array(np.array([1], dtype=np.int64), _INT64)),
         _nulls("n", 2, pl.Int64),
         _opt_i64("o", [None, 3]),
-        _str("s", np.array(["x", None], dtype=object)),
+        _gather("g", pl.Series(["x", None]), np.array([1, 0], dtype=np.uint32)),
     )
-    expected = [[1.5, None], [7], [1], [None, None], [None, 3], ["x", None]]
+    expected = [[1.5, None], [7], [1], [None, None], [None, 3], [None, "x"]]
     dtypes = [pl.Float64, pl.Int64, pl.Int64, pl.Int64, pl.Int64, pl.String]
     if [s.to_list() for s in _probe] != expected or [s.dtype for s in _probe] != dtypes:
         raise ImportError("polars internals changed")
+    if [s.name for s in _probe] != ["f", "i", "a", "n", "o", "g"]:
+        raise ImportError("polars internals changed")
 except (ImportError, AttributeError, TypeError):
     _f64, _i64, _from_arrow = _public_f64, _public_i64, _public_from_arrow
-    _nulls, _opt_i64, _str = _public_nulls, _public_opt_i64, _public_str
+    _nulls, _opt_i64, _gather = _public_nulls, _public_opt_i64, _public_gather
 
 
 def column_array(column: Column, sizes: list[int], perm: np.ndarray | None) -> pa.Array:
-    """The final arrow array of one column over groups of `sizes` rows (in group order),
-    rows reordered by `perm` (None: already in file order)."""
+    """The final arrow array of a string, bytes or list column over groups of `sizes` rows
+    (in group order), rows reordered by `perm` (None: already in file order). Scalar
+    columns take `scalar_series` (the decoder calls it directly)."""
     if column.kind in (fp.KIND_STRING, fp.KIND_BYTES) or column.is_list:
         build = _object_array if column.kind in (fp.KIND_STRING, fp.KIND_BYTES) else _list_array
         array = build(column, sizes)
-        return array if perm is None else array.take(pa.array(perm))
-    if len(sizes) == 1:
-        part = column.parts.get(0)
-        if part is not None and part.values is not None and part.lengths is None:
-            return convert(
-                part.values, part.null, column.kind, column.info, part.has_null, part.small
-            )
-    values, nulls, has_null = [], [], False
+        return array if perm is None else array.take(arrow_array(perm.astype(np.int64), _INT64))
+    values, nulls = [], []
     for pos, n in enumerate(sizes):
         part = column.parts.get(pos)
         if part is None or part.values is None or part.lengths is not None:
             values.append(np.zeros(n, dtype=np.int64))
             nulls.append(np.ones(n, dtype=bool))
-            has_null = True
         else:
             values.append(part.values)
             nulls.append(part.null)
-            has_null = has_null or part.has_null is not False
     value, null = np.concatenate(values), np.concatenate(nulls)
     if perm is not None:
         value, null = value[perm], null[perm]
-    return convert(value, null, column.kind, column.info, None if has_null else False)
+    return convert(value, null, column.kind, column.info)
 
 
 def _list_array(column: Column, sizes: list[int]) -> pa.Array:
@@ -298,15 +276,15 @@ def _list_array(column: Column, sizes: list[int]) -> pa.Array:
     offsets = np.concatenate(([0], np.cumsum(np.concatenate(lengths)))).astype(np.int32)
     missing = np.concatenate(absent)
     return pa.ListArray.from_arrays(
-        pa.array(offsets), flat, mask=pa.array(missing) if missing.any() else None
+        arrow_array(offsets, pa.int32()), flat, mask=_bools(missing) if missing.any() else None
     )
 
 
 def _object_array(column: Column, sizes: list[int]) -> pa.Array:
-    """Strings and bytes: Python values (rare fields) straight into arrow."""
+    """Strings and bytes: Python values (rare fields), through polars into arrow."""
     items: list = []
     for pos, n in enumerate(sizes):
         part = column.parts.get(pos)
         items.extend(part.objects if part is not None and part.objects is not None else [None] * n)
-    inner = pa.binary() if column.kind == fp.KIND_BYTES else pa.string()
-    return pa.array(items, type=pa.list_(inner) if column.is_list else inner)
+    inner = pl.Binary if column.kind == fp.KIND_BYTES else pl.String
+    return pl.Series("", items, dtype=pl.List(inner) if column.is_list else inner).to_arrow()

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from parsers.base import ParseError
 from parsers.fit import profile as fp
-from parsers.fit.fast.columns import Column, column_array, scalar_series
+from parsers.fit.fast.columns import Column, arrow_array, column_array, scalar_series
 from parsers.fit.fast.plan import Part, Plan, compile_plan, decode_group
 from parsers.fit.fast.scan import (
     COMPRESSED_HEADER,
@@ -268,7 +268,7 @@ try:
     def _u32(name: str, values: np.ndarray) -> pl.Series:
         return wrap_s(PySeries.new_u32(name, values, False))
 
-    _check = _data_frame([_series("a", pa.array([1], type=pa.int64()))])
+    _check = _data_frame([_series("a", arrow_array(np.array([1], np.int64), pa.int64()))])
     if _check.schema != {"a": pl.Int64} or _check.item() != 1:
         raise ImportError("polars internals changed")
     if _u32("u", np.array([3], dtype=np.uint32)).dtype != pl.UInt32:
