@@ -1,14 +1,14 @@
 """Fast FIT decoder: FIT bytes -> one polars frame per message type (docs/internals.md §2).
 
-85-115x faster than fitparse (bench/RESULTS.md) with the same values, because no Python
+Many times faster than fitparse (bench/RESULTS.md) with the same values, because no Python
 object is made per message: `parsers.fit.fast.scan` walks the record headers once (offsets
 only, CRC in numpy), `parsers.fit.fast.plan` decodes all records of one definition at once
 with per-definition compiled numpy layouts, and `parsers.fit.fast.columns` converts whole
-columns (scale/offset, enum names, dates) into arrow arrays for polars. The reference
+columns (scale/offset, enum names, dates) into polars series. The reference
 engine is `parsers.fit.reference`; tests/parsers/test_fit_differential.py holds the two to
 identical values, test_fit_fast_properties.py does so on generated files.
 
-Public API: `decode(data) -> (frames by message name, problems)`.
+Public API: `decode(data, only=None) -> (frames by message name, problems)`.
 """
 
 from __future__ import annotations
