@@ -427,13 +427,17 @@ def test_decoding_imports_neither_pandas_nor_arrow_compute(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
     f = hr_file([60, 61, 255]).define(1, HRV, [(0, 10, BASE["uint16"])])  # hrv.time: a list
     f.data(1, pack(BASE["uint16"], [800, 0xFFFF, 820, 0xFFFF, 0xFFFF]))
+    f.define(2, HRV, [(0, 4, BASE["uint16"])])  # a second definition, interleaved: the
+    f.data(2, pack(BASE["uint16"], [700, 710]))  # rows of two groups are put back in order
+    f.data(1, pack(BASE["uint16"], [900, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF]))
     path = tmp_path / "hr.fit"
     path.write_bytes(bytes(f))
     code = (
         "import sys; from parsers.fit import read_fit_messages;"
         f" m = read_fit_messages({str(path)!r});"
         " assert m['record']['heart_rate'].to_list() == [60, 61, None], m;"
-        " assert m['hrv']['time'].to_list() == [[0.8, None, 0.82, None, None]], m;"
+        " assert m['hrv']['time'].to_list() == [[0.8, None, 0.82, None, None], [0.7, 0.71],"
+        " [0.9, None, None, None, None]], m;"
         " print(sorted(x for x in ('pandas', 'pyarrow.compute') if x in sys.modules))"
     )
     out = subprocess.run(

@@ -65,11 +65,6 @@ def arrow_array(
     )
 
 
-def _bools(mask: np.ndarray) -> pa.Array:
-    bits = pa.py_buffer(np.packbits(mask, bitorder="little"))
-    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits], null_count=0)
-
-
 @cache
 def _enum_labels(type_name: str | None) -> pl.Series:
     """Names of the values 0..255 of an enum type (decimal text where the profile has none),
@@ -95,7 +90,7 @@ def _enum_series(
         labels, missing = pl.Series("", [*names, None], dtype=pl.String), len(names)
     if has_null:
         index = np.where(null, missing, index)
-    return _gather(name, labels, np.ascontiguousarray(index.ravel(), dtype=np.uint32))
+    return gather(name, labels, np.ascontiguousarray(index.ravel(), dtype=np.uint32))
 
 
 def scalar_series(
@@ -207,7 +202,7 @@ try:
     def _opt_i64(name: str, values: list) -> pl.Series:
         return wrap_s(PySeries.new_opt_i64(name, values, False))
 
-    def _gather(name: str, labels: pl.Series, index: np.ndarray) -> pl.Series:
+    def gather(name: str, labels: pl.Series, index: np.ndarray) -> pl.Series:
         out = labels._s.gather_with_series(PySeries.new_u32("", index, False))
         out.rename(name)
         return wrap_s(out)
@@ -218,7 +213,7 @@ try:
         _from_arrow("a", arrow_array(np.array([1], dtype=np.int64), _INT64)),
         _nulls("n", 2, pl.Int64),
         _opt_i64("o", [None, 3]),
-        _gather("g", pl.Series(["x", None]), np.array([1, 0], dtype=np.uint32)),
+        gather("g", pl.Series(["x", None]), np.array([1, 0], dtype=np.uint32)),
     )
     expected = [[1.5, None], [7], [1], [None, None], [None, 3], [None, "x"]]
     dtypes = [pl.Float64, pl.Int64, pl.Int64, pl.Int64, pl.Int64, pl.String]
@@ -228,7 +223,7 @@ try:
         raise ImportError("polars internals changed")
 except (ImportError, AttributeError, TypeError):
     _f64, _i64, _from_arrow = _public_f64, _public_i64, _public_from_arrow
-    _nulls, _opt_i64, _gather = _public_nulls, _public_opt_i64, _public_gather
+    _nulls, _opt_i64, gather = _public_nulls, _public_opt_i64, _public_gather
 
 
 def column_array(column: Column, sizes: list[int], perm: np.ndarray | None) -> pa.Array:
@@ -275,8 +270,12 @@ def _list_array(column: Column, sizes: list[int]) -> pa.Array:
     flat = convert(flat_values, flat_nulls, column.kind, column.info)
     offsets = np.concatenate(([0], np.cumsum(np.concatenate(lengths)))).astype(np.int32)
     missing = np.concatenate(absent)
-    return pa.ListArray.from_arrays(
-        arrow_array(offsets, pa.int32()), flat, mask=_bools(missing) if missing.any() else None
+    validity, nulls = None, int(np.count_nonzero(missing))
+    if nulls:  # from buffers: `ListArray.from_arrays(mask=...)` would load pyarrow.compute
+        validity = pa.py_buffer(np.packbits(~missing, bitorder="little"))
+    return pa.Array.from_buffers(
+        pa.list_(flat.type), len(missing), [validity, pa.py_buffer(offsets)],
+        null_count=nulls, children=[flat],
     )
 
 

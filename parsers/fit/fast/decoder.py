@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from parsers.base import ParseError
 from parsers.fit import profile as fp
-from parsers.fit.fast.columns import Column, arrow_array, column_array, scalar_series
+from parsers.fit.fast.columns import Column, arrow_array, column_array, gather, scalar_series
 from parsers.fit.fast.plan import Part, Plan, compile_plan, decode_group
 from parsers.fit.fast.scan import (
     COMPRESSED_HEADER,
@@ -204,7 +204,10 @@ def _frame(groups: list[_Group], names: frozenset[str] | None) -> pl.DataFrame:
 def _column_series(column: Column, sizes: list[int], perm: np.ndarray | None) -> pl.Series:
     """One column over several groups: scalars merged in numpy, the rest through arrow."""
     if column.kind not in _SCALAR_KINDS or column.is_list:
-        return _series(column.name, column_array(column, sizes, perm))
+        series = _series(column.name, column_array(column, sizes, None))
+        if perm is None:  # rows back in file order by a polars gather, not arrow compute
+            return series
+        return gather(column.name, series, np.ascontiguousarray(perm, dtype=np.uint32))
     values, nulls = [], []
     for pos, n in enumerate(sizes):
         part = column.parts.get(pos)
