@@ -62,47 +62,37 @@ def all_files(roots: list[Path], sample: int) -> list[Path]:
     return [p for root in roots for p in fit_files(root)] + sample_files(sample)
 
 
-def _fast() -> Callable[[bytes], int]:
+def _rows(decode: Callable[[bytes], dict]) -> Callable[[bytes], int]:
+    """A herstel decoder as a runner: rows of all message frames (0 when it refuses)."""
     from parsers.base import ParseError
-    from parsers.fit.fast import decode
 
     def run(data: bytes) -> int:
         try:
-            frames, _ = decode(data)
+            frames = decode(data)
         except ParseError:
             return 0
         return sum(f.height for f in frames.values())
 
     return run
+
+
+def _fast() -> Callable[[bytes], int]:
+    from parsers.fit.fast import decode
+
+    return _rows(lambda data: decode(data)[0])
 
 
 def _fast_decode() -> Callable[[bytes], int]:
-    from parsers.base import ParseError
     from parsers.fit import decode_fit
 
-    def run(data: bytes) -> int:
-        try:
-            frames = decode_fit(data).messages
-        except ParseError:
-            return 0
-        return sum(f.height for f in frames.values())
-
-    return run
+    return _rows(lambda data: decode_fit(data).messages)
 
 
 def _fast_ingest() -> Callable[[bytes], int]:
-    from parsers.base import ParseError
     from parsers.fit import decode_fit
     from parsers.fit.canonical import USED_MESSAGES
 
-    def run(data: bytes) -> int:
-        try:
-            frames = decode_fit(data, only=USED_MESSAGES).messages
-        except ParseError:
-            return 0
-        return sum(f.height for f in frames.values())
-
-    return run
+    return _rows(lambda data: decode_fit(data, only=USED_MESSAGES).messages)
 
 
 def _fitfast_parse() -> Callable[[bytes], int]:
@@ -157,17 +147,9 @@ def _fitparse() -> Callable[[bytes], int]:
 
 
 def _fitparse_engine() -> Callable[[bytes], int]:
-    from parsers.base import ParseError
     from parsers.fit.reference import decode
 
-    def run(data: bytes) -> int:
-        try:
-            frames, _ = decode(data)
-        except ParseError:
-            return 0
-        return sum(f.height for f in frames.values())
-
-    return run
+    return _rows(lambda data: decode(data)[0])
 
 
 RUNNERS = {
