@@ -61,7 +61,8 @@ def decode(
 
     `only`: message names whose frames are wanted whole; the others get just `_index`,
     `timestamp` and `timestamp_16` (what `timestamp_16` resolution reads across messages),
-    since building a polars column is most of the cost of a small file.
+    or no frame when they have neither, since building a polars column is most of the cost
+    of a small file.
     """
     data = bytes(data) if not isinstance(data, bytes) else data
     found = scan(data)
@@ -76,7 +77,10 @@ def decode(
     frames = {}
     for num, gs in by_mesg.items():
         name = fp.message_name(num)
-        frames[name] = _frame(gs, None if only is None or name in only else _TIME_FIELDS)
+        names = None if only is None or name in only else _TIME_FIELDS
+        if names is not None and not any(_specs(g, names) for g in gs):
+            continue  # not wanted, and no time for the others' timestamp_16 either
+        frames[name] = _frame(gs, names)
     return frames, list(found.problems)
 
 
