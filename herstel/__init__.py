@@ -37,16 +37,20 @@ def connect(db: Db = None, wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnec
     return _connect(db, read_only=True, wait_s=wait_s)
 
 
-def read_fit(path: str | os.PathLike[str], engine: str = "fast") -> dict[str, pl.DataFrame]:
-    """One FIT file as herstel's canonical frames (`heart_rate`, `rr_intervals`,
-    `hrv_samples`, `sleep_stages`, `activities`, `device_summaries`; only those it has),
-    impossible values dropped as on ingest. Raises `parsers.base.ParseError` when the file
-    cannot be read; nothing is written anywhere."""
-    from parsers.registry import parse_file
+def read_fit(
+    path_or_bytes: str | os.PathLike[str] | bytes, engine: str = "fast"
+) -> dict[str, pl.DataFrame]:
+    """One FIT file (a path ending in .fit, or its bytes) as herstel's canonical frames
+    (`heart_rate`, `rr_intervals`, `hrv_samples`, `sleep_stages`, `activities`,
+    `device_summaries`; only those it has), impossible values dropped as on ingest. Raises
+    `parsers.base.ParseError` when the file cannot be read; nothing is written anywhere.
+    The same function is `parsers.fit.read_fit`; `parsers.fit.read_fit_messages` gives the
+    decoder's message frames instead."""
+    from parsers.fit import read_fit as _read_fit
 
-    if Path(path).suffix.lower() != ".fit":
-        raise ValueError(f"{path} is not a .fit file")
-    return dict(parse_file(Path(path), engine=engine).frames)
+    if not isinstance(path_or_bytes, bytes) and Path(path_or_bytes).suffix.lower() != ".fit":
+        raise ValueError(f"{path_or_bytes} is not a .fit file")
+    return _read_fit(path_or_bytes, engine=engine)
 
 
 def _where(athlete: str | None, since: date | str | None, day: str) -> tuple[str, list]:

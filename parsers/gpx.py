@@ -23,8 +23,8 @@ import polars as pl
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
-from parsers import fit_profile as fp
 from parsers.base import ParsedFile, ParseError, conform
+from parsers.fit import profile as fp
 
 #: Local element names that carry heart rate, in any namespace.
 HR_TAGS = frozenset({"hr", "heartrate", "heart_rate"})

@@ -19,6 +19,7 @@ from parsers import csv_long, fit, gpx, lab_csv, vendors, wellness_csv
 from parsers.archive import MAX_MEMBER_BYTES
 from parsers.base import ParsedFile, ParseError, bounded_problems, shorten
 from parsers.clean import drop_impossible
+from parsers.fit import is_fit
 from parsers.paths import excerpt
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,6 @@ EMPTY_HINTS = {
 }
 _XML_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 _XML_SKIP = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(\[.*?\])?\s*>)", re.S)
-
-
-def is_fit(data: bytes) -> bool:
-    """FIT header: size byte 12 or 14 and the `.FIT` signature at bytes 8..12."""
-    return len(data) >= 12 and data[0] in (12, 14) and data[8:12] == b".FIT"
 
 
 def xml_root(data: bytes) -> str | None:

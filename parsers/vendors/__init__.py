@@ -28,7 +28,7 @@ from __future__ import annotations
 from functools import cache
 from types import ModuleType
 
-from parsers import fit_profile
+from parsers.fit import profile as fit_profile
 from parsers.vendors import (
     apple_health,
     elite_hrv,

@@ -23,7 +23,7 @@ with atheris.instrument_imports(include=["parsers", "fuzzkit"]):
     from parsers.base import ParseError
 
     try:
-        from parsers import fit_fast
+        from parsers.fit import fast as fit_fast
     except ImportError:  # the fast engine is optional
         fit_fast = None
 

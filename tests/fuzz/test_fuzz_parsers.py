@@ -90,7 +90,7 @@ def test_mutated_seed_long(group, data):
 
 def _fast_fit():
     try:
-        from parsers import fit_fast
+        from parsers.fit import fast as fit_fast
     except ImportError:
         pytest.skip("fast FIT engine not present")
     return fit_fast

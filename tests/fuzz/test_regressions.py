@@ -55,7 +55,7 @@ def test_regression_input(path, tmp_path):
             if m.data is not None:
                 fk.only_parse_errors(m.data, m.name.rsplit("/", 1)[-1])
     elif group == "fit_fast":
-        from parsers import fit_fast
+        from parsers.fit import fast as fit_fast
 
         with contextlib.suppress(ParseError):
             fk.guarded(lambda: fit_fast.decode(data), len(data))

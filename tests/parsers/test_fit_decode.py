@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from parsers_testkit import T0, fit_seconds
 
-from parsers import fit_decode
-from parsers.fit_decode import decode_fit, resolve_timestamp_16
+from parsers.fit import decode as fit_decode
+from parsers.fit.decode import decode_fit, resolve_timestamp_16
 
 UTC_US = pl.Datetime("us", "UTC")
 
@@ -86,3 +86,20 @@ def test_engines(fit_builder, monkeypatch):
 
     monkeypatch.setattr(fit_decode, "_fast_engine", lambda: broken)  # fast crashes
     assert decode_fit(data, engine="fast").messages["monitoring"]["heart_rate"].to_list() == [50]
+
+
+@pytest.mark.parametrize("engine", ["fast", "fitparse"])
+def test_only_leaves_out_messages_but_they_still_anchor_timestamp_16(fit_builder, engine):
+    """The full timestamp that anchors the monitoring t16 run sits in an `event`, which the
+    caller does not want: it is left out of the result, yet still anchors the run."""
+    start = fit_seconds(T0)
+    msgs = [("EVENT", {"timestamp": start, "event": "timer", "event_type": "start"})]
+    msgs += [("MONITORING", {"timestamp_16": (start + 60 * i) & 0xFFFF, "heart_rate": 40 + i})
+             for i in range(1, 4)]
+    data = fit_builder(msgs)
+    lean = decode_fit(data, engine=engine, only={"monitoring"})
+    assert set(lean.messages) == {"monitoring"}
+    mon = lean.messages["monitoring"]
+    assert mon.columns[:3] == ["_index", "timestamp", "timestamp_16"]
+    assert mon["timestamp"].to_list() == [T0 + timedelta(minutes=i) for i in range(1, 4)]
+    assert mon.equals(decode_fit(data, engine=engine).messages["monitoring"])

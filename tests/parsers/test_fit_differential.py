@@ -22,7 +22,9 @@ import pytest
 from garmin_fit_sdk import Decoder, Encoder, Profile, Stream
 from polars.testing import assert_frame_equal
 
-from parsers.fit_decode import FitDecoded, decode_fit
+from parsers.fit import canonical
+from parsers.fit.canonical import USED_MESSAGES
+from parsers.fit.decode import FitDecoded, decode_fit
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -127,6 +129,43 @@ def test_every_shared_column_identical(path: Path) -> None:
         # only fields first defined after fitparse's stop may be extra, and then all null
         assert all(got[c].null_count() == got.height for c in extra), (name, extra)
         assert_frame_equal(got.select(expected.columns), expected, check_exact=True)
+
+
+@pytest.mark.parametrize("path", FIT_FILES, ids=_id)
+def test_only_the_used_messages_decode_to_the_same_frames(path: Path) -> None:
+    """`decode_fit(only=...)`, what ingest runs, skips building the other messages' frames
+    but must give the wanted ones exactly as a full decode does (timestamp_16 included)."""
+    fast, _ = _decoded(path)
+    data = path.read_bytes()
+    lean = decode_fit(data, "fast", only=USED_MESSAGES)
+    assert set(lean.messages) == set(fast.messages) & USED_MESSAGES
+    assert lean.problems == fast.problems
+    for name, frame in lean.messages.items():
+        assert_frame_equal(frame, fast.messages[name], check_exact=True)
+
+
+@pytest.mark.parametrize("path", FIT_FILES, ids=_id)
+def test_mappings_read_only_the_used_messages(path: Path, monkeypatch) -> None:
+    """USED_MESSAGES must list every message the canonical mappings read, or ingest would
+    silently miss it: map a full decode and record every message asked for."""
+    asked: set[str] = set()
+
+    class Recording(dict):
+        def __getitem__(self, name):
+            asked.add(name)
+            return super().__getitem__(name)
+
+        def get(self, name, default=None):
+            asked.add(name)
+            return super().get(name, default)
+
+    fast, _ = _decoded(path)
+    monkeypatch.setattr(
+        canonical, "decode_fit",
+        lambda data, engine, only: FitDecoded(Recording(fast.messages), list(fast.problems)),
+    )
+    canonical.parse(path.read_bytes(), path.name)
+    assert asked <= USED_MESSAGES, asked - USED_MESSAGES
 
 
 @pytest.mark.parametrize("path", FIT_FILES, ids=_id)

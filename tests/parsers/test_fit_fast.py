@@ -11,11 +11,11 @@ import pytest
 from fitparse.records import Crc
 from polars.testing import assert_frame_equal
 
-from parsers import fit_fast
 from parsers.base import ParseError
-from parsers.fit_decode import decode_fit
-from parsers.fit_fast_build import BASE, FitFile, pack
-from parsers.fit_fast_crc import crc16
+from parsers.fit import fast as fit_fast
+from parsers.fit.decode import decode_fit
+from parsers.fit.fast.crc import crc16
+from parsers.fit.fast.raw_writer import BASE, FitFile, pack
 
 RECORD, SESSION, HRV, FILE_ID, EVENT, MONITORING, SLEEP_LEVEL = 20, 18, 78, 0, 21, 55, 275
 HEART_RATE, DISTANCE, ALTITUDE, TS = 3, 5, 2, 253
@@ -413,3 +413,34 @@ def test_crc16_matches_fitparse(size: int) -> None:
     crc.update(data)
     assert crc16(data) == crc.value
     assert crc16(data + struct.pack("<H", crc.value)) == 0
+
+
+def test_decoding_imports_neither_pandas_nor_arrow_compute(tmp_path):
+    """`pa.array` imports pandas wherever it is installed (half a second, once per process:
+    the fixed cost of a small nightly batch); the decoder builds arrow arrays from buffers."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")])}
+    f = hr_file([60, 61, 255]).define(1, HRV, [(0, 10, BASE["uint16"])])  # hrv.time: a list
+    f.data(1, pack(BASE["uint16"], [800, 0xFFFF, 820, 0xFFFF, 0xFFFF]))
+    f.define(2, HRV, [(0, 4, BASE["uint16"])])  # a second definition, interleaved: the
+    f.data(2, pack(BASE["uint16"], [700, 710]))  # rows of two groups are put back in order
+    f.data(1, pack(BASE["uint16"], [900, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF]))
+    path = tmp_path / "hr.fit"
+    path.write_bytes(bytes(f))
+    code = (
+        "import sys; from parsers.fit import read_fit_messages;"
+        f" m = read_fit_messages({str(path)!r});"
+        " assert m['record']['heart_rate'].to_list() == [60, 61, None], m;"
+        " assert m['hrv']['time'].to_list() == [[0.8, None, 0.82, None, None], [0.7, 0.71],"
+        " [0.9, None, None, None, None]], m;"
+        " print(sorted(x for x in ('pandas', 'pyarrow.compute') if x in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip() == "[]", out.stdout

@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from parsers import fit_fast
-from parsers import fit_profile as fp
 from parsers.base import ParseError
-from parsers.fit_decode import FitDecoded, decode_fit
-from parsers.fit_fast_build import BASE, FitFile, pack
+from parsers.fit import fast as fit_fast
+from parsers.fit import profile as fp
+from parsers.fit.decode import FitDecoded, decode_fit
+from parsers.fit.fast.raw_writer import BASE, FitFile, pack
 
 #: Messages drawn from: record, hrv, session, monitoring, sleep_level, hrv_value, event,
 #: file_id, monitoring_hr_data, and one the profile does not know.

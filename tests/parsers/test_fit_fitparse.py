@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from parsers_testkit import T0, fit_seconds
 
-from parsers import fit_fitparse
 from parsers.base import ParseError
+from parsers.fit import reference as fit_fitparse
 
 
 def test_names_messages_from_current_profile(fit_builder):

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from parsers import fit_profile as fp
+from parsers.fit import profile as fp
 
 
 def test_fit_epoch_is_1989_12_31_utc():

@@ -17,7 +17,7 @@ from parsers_testkit import definition, raw_fit
 
 from parsers.base import MAX_REASON_CHARS, ParseError, bounded_problems
 from parsers.dates import choose
-from parsers.fit_fast_scan import scan
+from parsers.fit.fast.scan import scan
 from parsers.inputs import parse_input
 from parsers.registry import parse_file
 from parsers.vendors import fitbit, polar

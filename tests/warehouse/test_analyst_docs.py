@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from warehouse.db import connect
@@ -51,6 +52,9 @@ def test_python_examples_run_in_order(sample_db, monkeypatch):
     assert ns["anna"]["night"].min().isoformat() >= "2026-10-01"
     assert ns["flags"]["unit"].null_count() == 0
     assert {"heart_rate"} <= set(ns["frames"])
+    monitoring = ns["messages"]["monitoring"]
+    assert monitoring.schema["timestamp"] == pl.Datetime("us", "UTC")
+    assert monitoring["timestamp"].null_count() == 0  # timestamp_16 resolved on every row
     assert ns["weekly"].columns == ["athlete_id", "week", "hrv_ms"]
 
 

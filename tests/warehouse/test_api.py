@@ -77,3 +77,15 @@ def test_read_fit_gives_canonical_frames_and_refuses_other_files(tmp_path):
     gpx = next(STUDY_DIR.rglob("*.gpx"))
     with pytest.raises(ValueError, match="not a .fit file"):
         herstel.read_fit(gpx)
+
+
+def test_read_fit_takes_bytes_and_is_the_parsers_fit_function():
+    from parsers.fit import read_fit
+
+    fit = sorted((STUDY_DIR / "anna" / "wellness").glob("*.fit"))[0]
+    by_path, by_bytes = herstel.read_fit(fit), read_fit(fit.read_bytes())
+    assert sorted(by_path) == sorted(by_bytes) and "heart_rate" in by_path
+    for table, frame in by_path.items():
+        assert frame.equals(by_bytes[table]), table
+    with pytest.raises(ValueError, match="not a FIT file"):
+        herstel.read_fit(next(STUDY_DIR.rglob("*.gpx")).read_bytes())

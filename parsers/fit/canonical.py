@@ -1,6 +1,6 @@
 """FIT message frames -> canonical frames (heart rate, RR, HRV, sleep, activities, summaries).
 
-Bytes are decoded by `parsers.fit_decode` (engine "fast" or "fitparse"); this module only
+Bytes are decoded by `parsers.fit.decode` (engine "fast" or "fitparse"); this module only
 maps message frames (docs/internals.md §2) to the canonical frames of `parsers.base`.
 Each mapping carries the raw shape of the FIT message it reads, as decoded from real files.
 Impossible values are left in: `parsers.clean.drop_impossible` removes and counts them.
@@ -12,11 +12,19 @@ from datetime import datetime
 
 import polars as pl
 
-from parsers import fit_profile as fp
 from parsers.base import SLEEP_STAGES, ParsedFile, conform, empty
-from parsers.fit_decode import decode_fit
+from parsers.fit import profile as fp
+from parsers.fit.decode import decode_fit
 
 Messages = dict[str, pl.DataFrame]
+
+#: The FIT messages the mappings below read; the decoder builds frames for these only
+#: (tests/parsers/test_fit.py checks that no mapping reads another).
+USED_MESSAGES = frozenset({
+    "activity", "beat_intervals", "file_id", "hrv", "hrv_status_summary", "hrv_value",
+    "monitoring", "monitoring_hr_data", "monitoring_info", "record", "session", "sleep_level",
+    "sport",
+})
 
 #: The last sleep_level message has no successor to end it: it lasts one sample period.
 LAST_SLEEP_LEVEL_S = 60
@@ -33,7 +41,7 @@ def parse(data: bytes, name: str = "", engine: str = "fast") -> ParsedFile:
     Raises `ParseError` when the bytes are not readable FIT; damage after good data comes
     back in `problems`.
     """
-    decoded = decode_fit(data, engine=engine)
+    decoded = decode_fit(data, engine=engine, only=USED_MESSAGES)
     messages = decoded.messages
     vendor, device = device_of(messages)
     frames = {

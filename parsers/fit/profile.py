@@ -5,7 +5,7 @@ messages and fields, scale values and choose column dtypes through this module o
 their message frames agree (docs/internals.md §2). fitparse ships a 2019 profile that does
 not know messages 211/275/290/370/371; the Garmin SDK's profile does.
 
-Public API (kept stable: `parsers.fit_fast` imports it):
+Public API (kept stable: `parsers.fit.fast` imports it):
 
 - constants: `FIT_EPOCH_S`, `FIT_EPOCH`, `PROFILE_VERSION`, `BASE_TYPES`,
   `TIMESTAMP_FIELD`, `HEADER_SIGNATURE`

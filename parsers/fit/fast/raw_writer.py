@@ -11,8 +11,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from parsers.fit_fast_crc import crc16
-from parsers.fit_fast_scan import (
+from parsers.fit.fast.crc import crc16
+from parsers.fit.fast.scan import (
     COMPRESSED_HEADER,
     COMPRESSED_LOCAL_SHIFT,
     DEFINITION_HEADER,

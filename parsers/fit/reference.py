@@ -4,7 +4,7 @@ fitparse's bundled profile is from 2019 and names the messages we need most (211
 370, 371) `unknown_*`. So this engine only takes what fitparse gets right from the bytes
 -- each field's definition number, base type and `raw_value` (invalid sentinels already
 None), the message number, compressed-timestamp headers, chained files -- and names,
-scales and types everything through `parsers.fit_profile`. The output follows
+scales and types everything through `parsers.fit.profile`. The output follows
 docs/internals.md §2 so it can be compared frame by frame with the fast engine.
 
 Slow (about 0.4 MB/s) but independent of the fast engine: tests use it as the oracle.
@@ -21,8 +21,8 @@ from fitparse.processors import FitFileDataProcessor
 from fitparse.records import DevFieldDefinition
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
-from parsers import fit_profile as fp
 from parsers.base import ParseError
+from parsers.fit import profile as fp
 
 _TIMESTAMP_BASE_TYPE = 0x86  # uint32: compressed-header timestamps are full date_time values
 

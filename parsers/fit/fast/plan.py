@@ -1,7 +1,7 @@
 """Compiled definitions of the fast FIT decoder: all records of one definition at once.
 
 For every distinct definition a `Plan` is compiled once per process (cached by the
-definition): per field its column name and kind (`parsers.fit_profile.column_kind`), and
+definition): per field its column name and kind (`parsers.fit.profile.column_kind`), and
 how its bytes become raw values. Scalar numeric fields -- nearly all fields -- are laid
 out in `Block`s, one per element dtype: a single byte gather per group of records puts
 every block's fields side by side, so one `view` + one comparison + one `astype` decode
@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from parsers import fit_profile as fp
-from parsers.fit_fast_scan import MAX_CACHED_DEFINITIONS, Definition
+from parsers.fit import profile as fp
+from parsers.fit.fast.scan import MAX_CACHED_DEFINITIONS, Definition
 
 #: Field 253: `timestamp`; compressed timestamp headers fill it.
 TIMESTAMP_FIELD = fp.TIMESTAMP_FIELD
@@ -132,8 +132,11 @@ def _field_plan(mesg_num: int, i: int, num: int, size: int, base: int, big: bool
 
 
 @lru_cache(maxsize=MAX_CACHED_DEFINITIONS)
-def compile_plan(definition: Definition) -> Plan:
-    """Compile a definition once per process (definitions repeat across files)."""
+def compile_plan(definition: Definition, keep: frozenset[str] | None = None) -> Plan:
+    """Compile a definition once per process (definitions repeat across files).
+
+    `keep`: decode only the fields of these names (the others' bytes are skipped), for
+    messages of which only the times are wanted."""
     fields, by_dtype, offsets = [], {}, {}
     names, formats, struct_offsets, others = [], [], [], []
     last = {num: i for i, (num, *_) in enumerate(definition.fields)}
@@ -144,6 +147,8 @@ def compile_plan(definition: Definition) -> Plan:
         if made is None:
             continue
         plan, el = made
+        if keep is not None and plan.name not in keep:
+            continue
         fields.append(plan)
         if plan.source == SRC_NUMBER and plan.kind in _NUMERIC_KINDS and not plan.is_list:
             by_dtype.setdefault(el, []).append(plan)

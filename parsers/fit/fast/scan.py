@@ -2,7 +2,7 @@
 
 One tight Python loop walks the record headers of each (possibly chained) FIT file and
 remembers only where each data message starts; everything per message after that is numpy
-(`parsers.fit_fast_plan`, `parsers.fit_fast_columns`). The loop never looks inside a data
+(`parsers.fit.fast.plan`, `parsers.fit.fast.columns`). The loop never looks inside a data
 message: a 256-entry table maps each record-header byte to the record's total length
 (0 = not a known data record).
 
@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from parsers.base import ParseError
-from parsers.fit_fast_crc import crc16
+from parsers.fit.fast.crc import crc16
 
 #: Shortest legal file header (no header CRC); protocol 1.0 files use it.
 HEADER_MIN_SIZE = 12
