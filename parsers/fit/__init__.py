@@ -18,10 +18,13 @@ engine the tests hold the fast one to; `profile` is the Garmin FIT profile both 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
+from parsers.base import ParseError, bounded_problems, shorten
+from parsers.clean import drop_impossible
 from parsers.fit.canonical import parse
 from parsers.fit.decode import ENGINES, FitDecoded, decode_fit
 
@@ -48,16 +51,22 @@ def _bytes(source: Source) -> tuple[bytes, str]:
 
 
 def read_fit(source: Source, engine: str = "fast") -> dict[str, pl.DataFrame]:
-    """One FIT file (path or bytes) as canonical frames, only those it has rows for.
+    """One FIT file (path or bytes) as canonical frames, as ingest gets them.
 
-    Impossible values are dropped as on ingest (`parsers.clean`). Raises `ValueError` for
-    bytes that are not FIT and `parsers.base.ParseError` for a FIT file that cannot be read
-    or holds no rows.
+    The steps of the ingest's `parsers.registry.parse_file` for a FIT file, without importing
+    the registry (which imports this package): parse, refuse a file without rows, drop
+    impossible values (`parsers.clean`). Raises `ValueError` for bytes that are not FIT and
+    `parsers.base.ParseError` for a FIT file that cannot be read or holds no rows.
     """
-    from parsers.registry import parse_file  # the ingest's own path: sniff, parse, clean
-
     data, name = _bytes(source)
-    return dict(parse_file(data, name, engine=engine).frames)
+    try:
+        parsed = parse(data, name, engine=engine)
+    except ParseError as exc:  # a reason stays short whatever the file
+        raise ParseError(shorten(str(exc))) from exc.__cause__
+    if not any(frame.height for frame in parsed.frames.values()):
+        why = "; ".join(bounded_problems(parsed.problems)) or "no readings"
+        raise ParseError(f"empty: no usable rows in this fit file ({why})")
+    return dict(drop_impossible(parsed, datetime.now(UTC)).frames)
 
 
 def read_fit_messages(source: Source, engine: str = "fast") -> dict[str, pl.DataFrame]:

@@ -89,3 +89,18 @@ def test_read_fit_takes_bytes_and_is_the_parsers_fit_function():
         assert frame.equals(by_bytes[table]), table
     with pytest.raises(ValueError, match="not a FIT file"):
         herstel.read_fit(next(STUDY_DIR.rglob("*.gpx")).read_bytes())
+
+
+def test_read_fit_equals_the_ingest_parse_on_every_sample_fit():
+    """read_fit repeats parse_file's steps without importing the registry: same frames."""
+    from parsers.fit import read_fit
+    from parsers.registry import parse_file
+
+    files = sorted(STUDY_DIR.rglob("*.fit"))[::40]
+    assert len(files) >= 5
+    for path in files:
+        data = path.read_bytes()
+        ours, ingest = read_fit(data), parse_file(data, path.name).frames
+        assert sorted(ours) == sorted(ingest), path.name
+        for table, frame in ingest.items():
+            assert frame.equals(ours[table]), (path.name, table)
