@@ -12,7 +12,7 @@
   `sample_data.export_plan` (their own command lines); `android` feeds them the study's
   nights (profiles `health_connect`, `samsung_health`, `withings`);
 * `polar_hrm`, `suunto` — beat-to-beat files (Polar `.hrm`, Suunto `.sml` and app JSON) from
-  the same plan, recordings in `beat_plan`; `beat_study` puts them in the study (profile
+  the same plan, recordings in `beats.plan`; `beats.study` puts them in the study (profile
   `beat_to_beat`, with `oura` for the sleep stages).
 * `gadgetbridge` — both: the study's `gadgetbridge` profile and a stand-alone export
   (`write_export`, `python -m sample_data.vendors.gadgetbridge`).

@@ -1,5 +1,5 @@
 """Polar `.hrm` R-R recordings (Polar ProTrainer layout) written from the shared nightly plan
-(`sample_data.export_plan`, recordings in `sample_data.vendors.beat_plan`).
+(`sample_data.export_plan`, recordings in `sample_data.vendors.beats.plan`).
 
     python -m sample_data.vendors.polar_hrm OUT_DIR [--start 2025-10-20] [--nights 10]
                                                     [--zone Europe/Amsterdam]
@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sample_data.export_plan import PlannedNight, run_writer
-from sample_data.vendors.beat_plan import Recording, morning_test, night_recording
+from sample_data.vendors.beats.plan import Recording, morning_test, night_recording
 
 #: Polar RS800CX's monitor code in ProTrainer 5 files.
 MONITOR = 22

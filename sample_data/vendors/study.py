@@ -53,7 +53,7 @@ from pathlib import Path
 from sample_data.plan import local_to_unix, zone
 from sample_data.vendors.android import health_connect_export, samsung_export, withings_export
 from sample_data.vendors.apple_health import apple_health, apple_routes
-from sample_data.vendors.beat_study import beat_to_beat
+from sample_data.vendors.beats.study import beat_to_beat
 from sample_data.vendors.common import (
     METRICS,
     MINUTE,

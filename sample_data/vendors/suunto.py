@@ -1,5 +1,5 @@
 """Suunto beat-to-beat files written from the shared nightly plan (`sample_data.export_plan`,
-recordings in `sample_data.vendors.beat_plan`): `.sml` as SuuntoLink saves a move, and the
+recordings in `sample_data.vendors.beats.plan`): `.sml` as SuuntoLink saves a move, and the
 Suunto app's `samples.json`.
 
     python -m sample_data.vendors.suunto OUT_DIR [--start 2025-10-20] [--nights 10]
@@ -19,7 +19,7 @@ from datetime import UTC, timedelta
 from pathlib import Path
 
 from sample_data.export_plan import PlannedNight, run_writer
-from sample_data.vendors.beat_plan import Recording, morning_test, night_recording
+from sample_data.vendors.beats.plan import Recording, morning_test, night_recording
 
 DEVICE = "Suunto 9 Peak"
 SERIAL = "042131700123"

@@ -17,7 +17,8 @@ import pytest
 from flows.ingest import ingest
 from flows.nightly import nightly
 from sample_data.export_plan import plan
-from sample_data.vendors import beat_plan, polar_hrm, samsung_health, suunto
+from sample_data.vendors import polar_hrm, samsung_health, suunto
+from sample_data.vendors.beats import plan as beat_plan
 from warehouse.db import connect
 from warehouse.sql import frame
 

@@ -6,7 +6,7 @@ Read here:
 - `com.samsung.health.sleep_stage.<ts>.csv` -> sleep_stages (codes 40001-40004)
 - `com.samsung.shealth.tracker.heart_rate.<ts>.csv` -> heart_rate: a row without
   `binning_data` is one spot measurement; a row with it is a series whose per-minute values
-  are in `jsons/` (`parsers.vendors.samsung_binning`), so the row itself is not loaded
+  are in `jsons/` (`parsers.vendors.samsung_health.binning`), so the row itself is not loaded
 - `com.samsung.health.hrv.<ts>.csv` -> nothing itself: its rows point to the 5-minute RMSSD
   files in `jsons/com.samsung.health.hrv/` (loaded as `samsung_hrv_json`)
 - the `jsons/` binning files of both (`samsung_heart_rate_json`, `samsung_hrv_json`)
@@ -42,7 +42,7 @@ from parsers.vendors.common import (
     read_table,
     require_column,
 )
-from parsers.vendors.samsung_binning import PARSERS_JSON, Siblings, check_references
+from parsers.vendors.samsung_health.binning import PARSERS_JSON, Siblings, check_references
 
 VENDOR = "samsung"
 FORMAT_SLEEP_STAGE = "samsung_sleep_stage_csv"

@@ -3,7 +3,7 @@ SQLite database `database/Gadgetbridge` and, for Garmin watches, the raw FIT fil
 `files/`, which the FIT parser reads as any other FIT file (they are zip members).
 
 This module reads the database (also a bare file named `Gadgetbridge`); the tables, their
-time units and codes are in `parsers.vendors.gadgetbridge_tables`:
+time units and codes are in `parsers.vendors.gadgetbridge.tables`:
 
 - per-minute HEART_RATE of the activity-sample tables (Mi Band, Amazfit/Zepp, Xiaomi,
   Garmin) and GENERIC_HEART_RATE_SAMPLE -> heart_rate (255, 0, negative: no reading);
@@ -30,10 +30,10 @@ from pathlib import PurePosixPath
 import polars as pl
 
 from parsers.base import ParsedFile, ParseError, conform
-from parsers.vendors import gadgetbridge_tables as gt
 from parsers.vendors.common import VendorFormat, frames_of, merge_runs
-from parsers.vendors.gadgetbridge_sleep import SCHEMA as SLEEP_SCHEMA
-from parsers.vendors.gadgetbridge_sleep import one_device_per_night, sessions_stages
+from parsers.vendors.gadgetbridge import tables as gt
+from parsers.vendors.gadgetbridge.sleep import SCHEMA as SLEEP_SCHEMA
+from parsers.vendors.gadgetbridge.sleep import one_device_per_night, sessions_stages
 
 VENDOR = "gadgetbridge"
 FORMAT = "gadgetbridge_db"

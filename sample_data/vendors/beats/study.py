@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from sample_data.vendors.beat_plan import MISSED_BEAT_MS, MORNING_EXTRA_MS, Recording
+from sample_data.vendors.beats.plan import MISSED_BEAT_MS, MORNING_EXTRA_MS, Recording
 from sample_data.vendors.common import HOUR, MINUTE, PPI_HOURS, Expect, Night, Out, StudyAthlete
 from sample_data.vendors.oura import oura
 from sample_data.vendors.polar_hrm import hrm_text
