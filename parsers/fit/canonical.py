@@ -101,7 +101,10 @@ def _stack(parts: list[pl.DataFrame], table: str) -> pl.DataFrame:
     """Concatenate partial frames of one canonical table (an empty frame when none)."""
     if not parts:
         return empty(table)
-    return pl.concat([conform(p, table) for p in parts])
+    if len(parts) == 1:
+        return conform(parts[0], table)
+    # one cast pass for all parts: they share columns but may differ in integer width
+    return conform(pl.concat(parts, how="vertical_relaxed"), table)
 
 
 # --- RR intervals ---------------------------------------------------------------------
