@@ -1,4 +1,4 @@
-"""The schema documents itself, matches DESIGN.md's names, and migrates idempotently."""
+"""The schema documents itself, matches the names docs/schema.md documents, and migrates idempotently."""
 
 from pathlib import Path
 
