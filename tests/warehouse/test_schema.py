@@ -1,4 +1,4 @@
-"""The schema documents itself, matches the names docs/schema.md documents, and migrates idempotently."""
+"""The schema documents itself, matches the names in docs/schema.md, and migrates idempotently."""
 
 from pathlib import Path
 
