@@ -96,7 +96,8 @@ class _Db:
 
     def columns(self, table: str) -> set[str]:
         try:
-            return {row[1] for row in self.con.execute(f'PRAGMA table_info("{table}")')}
+            rows = self.con.execute("SELECT name FROM pragma_table_info(?)", (table,))
+            return {row[0] for row in rows}
         except sqlite3.Error:
             return set()
 
@@ -111,6 +112,8 @@ class _Db:
                                  f"(a Gadgetbridge version herstel does not know?)")
             return pl.DataFrame(schema=schema)
         got: list[tuple] = []
+        # identifiers cannot be bound: these are herstel's own table and column names (tables.py),
+        # checked above against the file's schema; the file supplies no SQL text
         sql = f'SELECT {", ".join(columns)} FROM "{table}"'
         try:
             cursor = self.con.execute(sql)
