@@ -39,7 +39,6 @@ Garmin FIT athletes are written by `sample_data.generate` (their own plans, epis
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import random
 import shutil
@@ -459,34 +458,17 @@ def write_vendor_study(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m sample_data.vendors.study",
-        description="Write a deterministic study mixing every vendor export herstel reads, "
-        "with planted bad files, plus expected_vendor_nights.csv / expected_vendor_files.csv.",
-    )
-    ap.add_argument("out_dir", type=Path)
-    ap.add_argument("--athletes", type=int, default=DEFAULT_ATHLETES)
-    ap.add_argument("--days", type=int, default=DEFAULT_DAYS)
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START)
-    ap.add_argument(
-        "--no-rr",
-        dest="rr",
-        action="store_false",
-        help="Garmin FIT athletes: 5-minute HRV instead of beat intervals",
-    )
-    ap.add_argument("--expected-dir", type=Path, default=None)
-    ap.add_argument("--workers", type=int, default=None)
-    args = ap.parse_args(argv)
+    from sample_data.generate import study_arguments  # lazily, as garmin_fit imports it
+
     s = write_vendor_study(
-        args.out_dir,
-        args.athletes,
-        args.days,
-        args.seed,
-        args.start,
-        args.rr,
-        args.expected_dir,
-        args.workers,
+        *study_arguments(
+            argv,
+            "python -m sample_data.vendors.study",
+            "Write a deterministic study mixing every vendor export herstel reads, with "
+            "planted bad files, plus expected_vendor_nights.csv / expected_vendor_files.csv.",
+            "Garmin FIT athletes: 5-minute HRV instead of beat intervals",
+            (DEFAULT_ATHLETES, DEFAULT_DAYS, DEFAULT_SEED, DEFAULT_START),
+        )
     )
     print(
         f"{s['athletes']} athletes, {s['files']} files ({s['records']} files rows expected), "
