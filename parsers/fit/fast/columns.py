@@ -144,15 +144,10 @@ def scalar_series(
 
 
 def convert(
-    values: np.ndarray,
-    null: np.ndarray,
-    kind: str,
-    info: fp.FieldInfo | None,
-    has_null: bool | None = None,
-    small: bool = False,
+    values: np.ndarray, null: np.ndarray, kind: str, info: fp.FieldInfo | None
 ) -> pa.Array:
     """`scalar_series` as an arrow array (the flat values of a list column)."""
-    return scalar_series("", values, null, kind, info, has_null, small).to_arrow()
+    return scalar_series("", values, null, kind, info).to_arrow()
 
 
 def _public_f64(name: str, values: np.ndarray, nan_is_null: bool) -> pl.Series:
