@@ -3,7 +3,8 @@ heart-rate samples its activity file holds, and the load per local day.
 
 A quantity read off the plan (like `plan.planned_sitting_hours`), kept apart from the rules
 in `sample_data.expected` that judge it (heavy weeks, strength increases). herstel computes
-its own TRIMP from the files it reads (docs/metrics.md, "TRIMP per activity"); this one is independent of it.
+its own TRIMP from the files it reads (docs/metrics.md, "TRIMP per activity"); this one is
+independent of it.
 """
 
 from __future__ import annotations
