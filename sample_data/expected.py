@@ -49,10 +49,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sample_data.fit_files import RECORD_EVERY_S
-from sample_data.gpx_files import GPX_STEP_S
-from sample_data.plan import AthletePlan, file_rng, plan_wellness, planned_sitting_hours
-from sample_data.signals import activity_samples
+from sample_data.plan import AthletePlan, plan_wellness, planned_sitting_hours
+from sample_data.planned_load import daily_loads
 
 #: Rules whose complete flag set the sample data pins down (all of the ruleset).
 RULES = (
@@ -280,12 +278,8 @@ def hrv_baseline_flags(athlete: str, hrv: dict[date, float]) -> list[Flag]:
 
 
 # --------------------------------------------------------------------------- training load
+# (the load itself, a TRIMP per planned session: sample_data.planned_load)
 
-#: Banister TRIMP (one method for every session): k per sex, weighting factor, longest
-#: time one heart-rate sample stands for.
-BANISTER_K = {"M": 1.92, "F": 1.67}
-BANISTER_A = 0.64
-SAMPLE_MAX_GAP_S = 30
 HEAVY = {"max_weeks": 3, "ratio": 1.3, "bridge_weeks": 1, "ref_min": 2, "lookback_weeks": 12,
          "recovery_days": 5, "recovery_ratio": 0.5}  # fmt: skip
 STRENGTH_RATIO, STRENGTH_REF_WEEKS = 1.25, 4
@@ -297,43 +291,6 @@ QUALITY_MIN_REPORTS, QUALITY_BASE_DAYS, QUALITY_BASE_MIN, QUALITY_MAX_DROP = 5, 
 LOAD_MARGINS = (0.93, 1.07)
 RECOVERY_MARGINS = (0.85, 1.15)
 STRENGTH_MARGINS = (0.9, 1.1)
-
-
-def _hr_rest(plan: AthletePlan, day: date) -> float:
-    """HRrest of a session: the planted resting HR of the latest night on or before its
-    local day (herstel reads the same value from nightly_metrics)."""
-    nights = [n for n in plan.nights if n.night <= day]
-    return float(max(nights, key=lambda n: n.night).resting_hr) if nights else 60.0
-
-
-def session_trimp(plan: AthletePlan, index: int) -> float:
-    """Banister TRIMP of one session integrated over its planned heart-rate samples."""
-    act = plan.activities[index]
-    step = GPX_STEP_S if plan.spec.activity_format == "gpx" else RECORD_EVERY_S
-    samples = activity_samples(act, step, file_rng(plan, 2, index))
-    end = act.start + act.duration_s
-    rest, top = _hr_rest(plan, act.local_start.date()), float(plan.spec.hr_max)
-    k = BANISTER_K[plan.spec.sex]
-    total = 0.0
-    for i, (t, bpm, _dist) in enumerate(samples):
-        nxt = samples[i + 1][0] if i + 1 < len(samples) else end
-        hrr = min(max((bpm - rest) / (top - rest), 0.0), 1.0)
-        total += min(nxt - t, SAMPLE_MAX_GAP_S) / 60 * hrr * BANISTER_A * math.exp(k * hrr)
-    return total
-
-
-def daily_loads(plan: AthletePlan) -> tuple[dict[date, float], dict[date, float]]:
-    """(all TRIMP, strength TRIMP) per local day of every study day (0 without sessions)."""
-    days = [plan.start + timedelta(days=i) for i in range(plan.days)]
-    load = dict.fromkeys(days, 0.0)
-    strength = dict.fromkeys(days, 0.0)
-    for i, act in enumerate(plan.activities):
-        day = act.local_start.date()
-        trimp = session_trimp(plan, i)
-        load[day] += trimp
-        if act.sub_sport == "strength_training":
-            strength[day] += trimp
-    return load, strength
 
 
 def _median(values: list[float]) -> float:

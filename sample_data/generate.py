@@ -214,28 +214,29 @@ def generate(
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m sample_data.generate",
-        description="Write a deterministic study of FIT/GPX/CSV watch exports with planted "
-        "episodes, plus expected_nights.csv and expected_flags.csv.",
-    )
+def study_arguments(
+    argv: list[str] | None,
+    prog: str,
+    description: str,
+    rr_help: str,
+    defaults: tuple[int, int, int, date],
+) -> tuple:
+    """The command line both study writers share (this one and `sample_data.vendors.study`),
+    so their options cannot drift apart. `defaults`: (athletes, days, seed, start). Returns
+    the positional arguments of `generate` / `write_vendor_study`, in their order."""
+    athletes, days, seed, start = defaults
+    ap = argparse.ArgumentParser(prog=prog, description=description)
     ap.add_argument("out_dir", type=Path, help="study folder (one sub-folder per athlete)")
-    ap.add_argument("--athletes", type=int, default=DEFAULT_ATHLETES)
-    ap.add_argument("--days", type=int, default=DEFAULT_DAYS)
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    ap.add_argument("--athletes", type=int, default=athletes)
+    ap.add_argument("--days", type=int, default=days)
+    ap.add_argument("--seed", type=int, default=seed)
     ap.add_argument(
         "--start",
         type=date.fromisoformat,
-        default=DEFAULT_START,
+        default=start,
         help="first night / day, YYYY-MM-DD (default %(default)s)",
     )
-    ap.add_argument(
-        "--no-rr",
-        dest="rr",
-        action="store_false",
-        help="five-minute HRV values instead of beat intervals (much smaller)",
-    )
+    ap.add_argument("--no-rr", dest="rr", action="store_false", help=rr_help)
     ap.add_argument(
         "--expected-dir",
         type=Path,
@@ -243,16 +244,20 @@ def main(argv: list[str] | None = None) -> int:
         help="where expected_*.csv go (default: OUT_DIR's parent)",
     )
     ap.add_argument("--workers", type=int, default=None, help="processes (default: auto)")
-    args = ap.parse_args(argv)
+    a = ap.parse_args(argv)
+    return a.out_dir, a.athletes, a.days, a.seed, a.start, a.rr, a.expected_dir, a.workers
+
+
+def main(argv: list[str] | None = None) -> int:
     s = generate(
-        args.out_dir,
-        args.athletes,
-        args.days,
-        args.seed,
-        args.start,
-        args.rr,
-        args.expected_dir,
-        args.workers,
+        *study_arguments(
+            argv,
+            "python -m sample_data.generate",
+            "Write a deterministic study of FIT/GPX/CSV watch exports with planted "
+            "episodes, plus expected_nights.csv and expected_flags.csv.",
+            "five-minute HRV values instead of beat intervals (much smaller)",
+            (DEFAULT_ATHLETES, DEFAULT_DAYS, DEFAULT_SEED, DEFAULT_START),
+        )
     )
     print(
         f"{s.athletes} athletes, {s.files} files, {s.bytes / 1e6:.1f} MB in {s.seconds:.1f} s "

@@ -245,11 +245,12 @@ def asleep_runs(asleep_min: int, rng: random.Random, gaps: bool) -> list[tuple[s
         cycle += 1
         if gaps and cycle in (2, 4) and left > 20:
             runs.append(("awake", rng.randint(*GAP_MIN)))
-    return _merge(runs)
+    return merge_runs(runs)
 
 
-def _merge(runs: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Join neighbouring runs of the same stage (a stage change is what FIT 275 records)."""
+def merge_runs(runs: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Join neighbouring runs of the same stage (a stage change is what FIT 275 records; the
+    vendor study's plans join theirs the same way)."""
     merged: list[tuple[str, int]] = []
     for stage, minutes in runs:
         if merged and merged[-1][0] == stage:

@@ -39,18 +39,17 @@ Garmin FIT athletes are written by `sample_data.generate` (their own plans, epis
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import random
 import shutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sample_data.plan import local_to_unix, zone
+from sample_data.plan import local_to_unix, merge_runs, zone
 from sample_data.vendors.android import health_connect_export, samsung_export, withings_export
 from sample_data.vendors.apple_health import apple_health, apple_routes
 from sample_data.vendors.beats.study import beat_to_beat
@@ -179,13 +178,7 @@ def _asleep_runs(total_min: int, rng: random.Random) -> list[tuple[str, int]]:
         cycle += 1
         if cycle in (2, 4) and left > 20:
             runs.append(("awake", rng.choice((5, 10))))
-    merged: list[tuple[str, int]] = []
-    for stage, minutes in runs:
-        if merged and merged[-1][0] == stage:
-            merged[-1] = (stage, merged[-1][1] + minutes)
-        else:
-            merged.append((stage, minutes))
-    return merged
+    return merge_runs(runs)
 
 
 def _timed(runs: Iterable[tuple[str, int]], start: int) -> tuple[tuple[str, int, int], ...]:
@@ -317,6 +310,73 @@ def roster(athletes: int, days: int, seed: int, start: date) -> Roster:
     return Roster(out)
 
 
+#: The sources written by one call with nothing else to choose; `_write_mixed` writes the rest.
+WRITERS: dict[str, Callable[[StudyAthlete, Expect, Out, random.Random], None]] = {
+    "whoop": whoop,
+    "oura_trends": oura_trends,
+    "fitbit": fitbit,
+    "google_health": google_health,
+    "beat_to_beat": beat_to_beat,
+    "gadgetbridge": gadgetbridge,
+    "health_connect": health_connect_export,
+    "samsung_health": samsung_export,
+    "withings": withings_export,
+}
+
+
+def _write_mixed(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random, first: bool) -> None:
+    """The profiles that write a zip, several sources, or plant a file (`first`: the
+    profile's first athlete, who gets the planted one)."""
+    match a.profile:
+        case "garmin_connect_json":
+            garmin_connect(a, ex, out, rng, zipped=False)
+        case "garmin_connect_zip":
+            garmin_connect(a, ex, out, rng, zipped=True, fit_activities=fit_activity_files(a))
+        case "oura":
+            oura(a, ex, out, rng, plant_unknown_csv=first)
+        case "apple_zip":
+            out.zip(
+                a,
+                "export.zip",
+                [
+                    Member(
+                        "apple_health_export/export.xml",
+                        apple_health(a, ex, rng),
+                        "apple_health_xml",
+                    ),
+                    *apple_routes(a, rng),
+                ],
+            )
+        case "apple_hrv4training":
+            out.file(
+                a,
+                "apple_health_export/export.xml",
+                apple_health(a, ex, rng),
+                "apple_health_xml",
+            )
+            ex.none_note.pop("hrv_ms", None)
+            out.file(
+                a,
+                "HRV4Training/hrv4training_export.csv",
+                hrv4training(a, ex, rng, european=a.index % 2 == 1),
+                "hrv4training_csv",
+            )
+        case "polar_elite_hrv":
+            polar(a, ex, out, rng)
+            out.file(
+                a, "elite_hrv/elite_hrv_export.csv", elite_hrv(a, ex, rng), "elite_hrv_csv"
+            )
+        case "hrv4training":
+            out.file(
+                a,
+                "hrv4training_export.csv",
+                hrv4training(a, ex, rng, european=a.index % 2 == 1),
+                "hrv4training_csv",
+            )
+        case "elite_hrv":
+            out.file(a, "elite_hrv_readings.csv", elite_hrv(a, ex, rng), "elite_hrv_csv")
+
+
 def write_vendor_study(
     out_dir: Path | str,
     athletes: int = DEFAULT_ATHLETES,
@@ -353,72 +413,10 @@ def write_vendor_study(
         ex = Expect(a)
         rng = random.Random(a.seed + 3)
         first = groups[a.profile][0] is a
-        match a.profile:
-            case "garmin_connect_json":
-                garmin_connect(a, ex, out, rng, zipped=False)
-            case "garmin_connect_zip":
-                garmin_connect(a, ex, out, rng, zipped=True, fit_activities=fit_activity_files(a))
-            case "whoop":
-                whoop(a, ex, out, rng)
-            case "oura":
-                oura(a, ex, out, rng, plant_unknown_csv=first)
-            case "oura_trends":
-                oura_trends(a, ex, out, rng)
-            case "fitbit":
-                fitbit(a, ex, out, rng)
-            case "google_health":
-                google_health(a, ex, out, rng)
-            case "apple_zip":
-                out.zip(
-                    a,
-                    "export.zip",
-                    [
-                        Member(
-                            "apple_health_export/export.xml",
-                            apple_health(a, ex, rng),
-                            "apple_health_xml",
-                        ),
-                        *apple_routes(a, rng),
-                    ],
-                )
-            case "apple_hrv4training":
-                out.file(
-                    a,
-                    "apple_health_export/export.xml",
-                    apple_health(a, ex, rng),
-                    "apple_health_xml",
-                )
-                ex.none_note.pop("hrv_ms", None)
-                out.file(
-                    a,
-                    "HRV4Training/hrv4training_export.csv",
-                    hrv4training(a, ex, rng, european=a.index % 2 == 1),
-                    "hrv4training_csv",
-                )
-            case "polar_elite_hrv":
-                polar(a, ex, out, rng)
-                out.file(
-                    a, "elite_hrv/elite_hrv_export.csv", elite_hrv(a, ex, rng), "elite_hrv_csv"
-                )
-            case "hrv4training":
-                out.file(
-                    a,
-                    "hrv4training_export.csv",
-                    hrv4training(a, ex, rng, european=a.index % 2 == 1),
-                    "hrv4training_csv",
-                )
-            case "elite_hrv":
-                out.file(a, "elite_hrv_readings.csv", elite_hrv(a, ex, rng), "elite_hrv_csv")
-            case "beat_to_beat":
-                beat_to_beat(a, ex, out, rng)
-            case "gadgetbridge":
-                gadgetbridge(a, ex, out, rng)
-            case "health_connect":
-                health_connect_export(a, ex, out, rng)
-            case "samsung_health":
-                samsung_export(a, ex, out, rng)
-            case "withings":
-                withings_export(a, ex, out, rng)
+        if a.profile in WRITERS:
+            WRITERS[a.profile](a, ex, out, rng)
+        else:
+            _write_mixed(a, ex, out, rng, first)
         night_rows += resolve(ex)
     _plant(study, out, groups)
     out.mark_duplicates()
@@ -459,34 +457,17 @@ def write_vendor_study(
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m sample_data.vendors.study",
-        description="Write a deterministic study mixing every vendor export herstel reads, "
-        "with planted bad files, plus expected_vendor_nights.csv / expected_vendor_files.csv.",
-    )
-    ap.add_argument("out_dir", type=Path)
-    ap.add_argument("--athletes", type=int, default=DEFAULT_ATHLETES)
-    ap.add_argument("--days", type=int, default=DEFAULT_DAYS)
-    ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    ap.add_argument("--start", type=date.fromisoformat, default=DEFAULT_START)
-    ap.add_argument(
-        "--no-rr",
-        dest="rr",
-        action="store_false",
-        help="Garmin FIT athletes: 5-minute HRV instead of beat intervals",
-    )
-    ap.add_argument("--expected-dir", type=Path, default=None)
-    ap.add_argument("--workers", type=int, default=None)
-    args = ap.parse_args(argv)
+    from sample_data.generate import study_arguments  # lazily, as garmin_fit imports it
+
     s = write_vendor_study(
-        args.out_dir,
-        args.athletes,
-        args.days,
-        args.seed,
-        args.start,
-        args.rr,
-        args.expected_dir,
-        args.workers,
+        *study_arguments(
+            argv,
+            "python -m sample_data.vendors.study",
+            "Write a deterministic study mixing every vendor export herstel reads, with "
+            "planted bad files, plus expected_vendor_nights.csv / expected_vendor_files.csv.",
+            "Garmin FIT athletes: 5-minute HRV instead of beat intervals",
+            (DEFAULT_ATHLETES, DEFAULT_DAYS, DEFAULT_SEED, DEFAULT_START),
+        )
     )
     print(
         f"{s['athletes']} athletes, {s['files']} files ({s['records']} files rows expected), "

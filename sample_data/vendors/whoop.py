@@ -22,68 +22,51 @@ from sample_data.vendors.common import (
     stage_seconds,
 )
 
+#: Every WHOOP file starts with the physiological cycle it belongs to.
+_CYCLE = ("Cycle start time", "Cycle end time", "Cycle timezone")
+#: The sleep columns, which physiological_cycles.csv repeats (its cycle's main sleep) in
+#: the order sleeps.csv has them.
+_SLEEP = (
+    "Sleep onset",
+    "Wake onset",
+    "Sleep performance %",
+    "Respiratory rate (rpm)",
+    "Asleep duration (min)",
+    "In bed duration (min)",
+    "Light sleep duration (min)",
+    "Deep (SWS) duration (min)",
+    "REM duration (min)",
+    "Awake duration (min)",
+    "Sleep need (min)",
+    "Sleep debt (min)",
+    "Sleep efficiency %",
+    "Sleep consistency %",
+)
+#: Columns physiological_cycles.csv and workouts.csv share.
+_EFFORT = ("Energy burned (cal)", "Max HR (bpm)", "Average HR (bpm)")
+
 WHOOP_CYCLES = (
-    "Cycle start time",
-    "Cycle end time",
-    "Cycle timezone",
+    *_CYCLE,
     "Recovery score %",
     "Resting heart rate (bpm)",
     "Heart rate variability (ms)",
     "Skin temp (celsius)",
     "Blood oxygen %",
     "Day Strain",
-    "Energy burned (cal)",
-    "Max HR (bpm)",
-    "Average HR (bpm)",
-    "Sleep onset",
-    "Wake onset",
-    "Sleep performance %",
-    "Respiratory rate (rpm)",
-    "Asleep duration (min)",
-    "In bed duration (min)",
-    "Light sleep duration (min)",
-    "Deep (SWS) duration (min)",
-    "REM duration (min)",
-    "Awake duration (min)",
-    "Sleep need (min)",
-    "Sleep debt (min)",
-    "Sleep efficiency %",
-    "Sleep consistency %",
+    *_EFFORT,
+    *_SLEEP,
 )
 
-WHOOP_SLEEPS = (
-    "Cycle start time",
-    "Cycle end time",
-    "Cycle timezone",
-    "Sleep onset",
-    "Wake onset",
-    "Sleep performance %",
-    "Respiratory rate (rpm)",
-    "Asleep duration (min)",
-    "In bed duration (min)",
-    "Light sleep duration (min)",
-    "Deep (SWS) duration (min)",
-    "REM duration (min)",
-    "Awake duration (min)",
-    "Sleep need (min)",
-    "Sleep debt (min)",
-    "Sleep efficiency %",
-    "Sleep consistency %",
-    "Nap",
-)
+WHOOP_SLEEPS = (*_CYCLE, *_SLEEP, "Nap")
 
 WHOOP_WORKOUTS = (
-    "Cycle start time",
-    "Cycle end time",
-    "Cycle timezone",
+    *_CYCLE,
     "Workout start time",
     "Workout end time",
     "Duration (min)",
     "Activity name",
     "Activity Strain",
-    "Energy burned (cal)",
-    "Max HR (bpm)",
-    "Average HR (bpm)",
+    *_EFFORT,
     "HR Zone 1 %",
     "HR Zone 2 %",
     "HR Zone 3 %",

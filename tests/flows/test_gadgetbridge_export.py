@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
+from export_nights import nightly_of, planned_nights, sleep_window_utc
 
 from flows.ingest import ingest
 from flows.nightly import nightly
@@ -83,17 +84,10 @@ def test_a_row_in_the_wrong_unit_is_counted_and_named_not_converted(warehouse):
 
 def test_nightly_values_and_methods_match_the_plan(warehouse):
     db, _ = warehouse
-    with connect(db, read_only=True) as con:
-        got = frame(con, "SELECT night, sleep_hours, resting_hr, hrv_ms, sleep_method, "
-                         "resting_hr_method, hrv_method FROM nightly_metrics "
-                         "WHERE athlete_id = 'gb' ORDER BY night")
-    want = pl.DataFrame({
-        "night": [n.night for n in NIGHTS],
-        "sleep_hours": [n.sleep_hours for n in NIGHTS],
-        "resting_hr": [float(n.resting_hr_bpm) for n in NIGHTS],
-        "hrv_ms": [n.hrv_ms if n.night in GARMIN_NIGHTS else None for n in NIGHTS],
-        "hrv_method": ["device_5min" if n.night in GARMIN_NIGHTS else None for n in NIGHTS],
-    }, schema_overrides={"hrv_ms": pl.Float64, "hrv_method": pl.String})
+    got = nightly_of(db, "gb")
+    want = planned_nights(NIGHTS, lambda n: n.night in GARMIN_NIGHTS).with_columns(
+        hrv_method=pl.Series(["device_5min" if n.night in GARMIN_NIGHTS else None
+                              for n in NIGHTS], dtype=pl.String))
     assert got.select(want.columns).equals(want)
     assert set(got["sleep_method"]) == {"stages"}
     assert set(got["resting_hr_method"]) == {"sleep_hr_30min"}
@@ -101,14 +95,11 @@ def test_nightly_values_and_methods_match_the_plan(warehouse):
 
 def test_the_clock_change_night_starts_and_ends_at_its_planned_instants(warehouse):
     db, _ = warehouse
-    with connect(db, read_only=True) as con:
-        start, end = con.execute(
-            "SELECT sleep_start, sleep_end FROM nightly_metrics WHERE athlete_id = 'gb' "
-            "AND night = DATE '2025-10-26'").fetchone()
+    start, end = sleep_window_utc(db, "gb", date(2025, 10, 26))
     # a Garmin night: bed 22:50 CEST (20:50 UTC) on 25 Oct; 440 minutes later 04:10 UTC
     assert date(2025, 10, 26) in GARMIN_NIGHTS
-    assert start.astimezone(UTC) == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
-    assert end.astimezone(UTC) == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)
+    assert start == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
+    assert end == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)
 
 
 def test_the_raw_fit_file_under_files_gives_the_evening_run(warehouse):

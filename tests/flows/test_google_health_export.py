@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
+from export_nights import nightly_of, planned_nights, sleep_window_utc
 
 from flows.ingest import ingest
 from flows.nightly import nightly
@@ -79,16 +80,7 @@ def test_every_csv_is_loaded_and_the_rest_is_ignored_with_a_reason(warehouse, at
 @pytest.mark.parametrize("athlete", ["gh", "ghz", "ghl", "ght"])
 def test_nightly_values_and_methods_match_the_plan(warehouse, athlete):
     db, _ = warehouse
-    with connect(db, read_only=True) as con:
-        got = frame(con, "SELECT night, sleep_hours, resting_hr, hrv_ms, sleep_method, "
-                         "resting_hr_method, hrv_method FROM nightly_metrics "
-                         "WHERE athlete_id = ? ORDER BY night", [athlete])
-    want = pl.DataFrame({
-        "night": [n.night for n in NIGHTS],
-        "sleep_hours": [n.sleep_hours for n in NIGHTS],
-        "resting_hr": [float(n.resting_hr_bpm) for n in NIGHTS],
-        "hrv_ms": [n.hrv_ms for n in NIGHTS],
-    })
+    got, want = nightly_of(db, athlete), planned_nights(NIGHTS)
     assert got.select(want.columns).equals(want)
     assert set(got["sleep_method"]) == {"stages"}
     assert set(got["resting_hr_method"]) == {"sleep_hr_30min"}
@@ -98,13 +90,10 @@ def test_nightly_values_and_methods_match_the_plan(warehouse, athlete):
 @pytest.mark.parametrize("athlete", ["gh", "ghl"])
 def test_the_clock_change_night_starts_and_ends_at_its_planned_instants(warehouse, athlete):
     db, _ = warehouse
-    with connect(db, read_only=True) as con:
-        start, end = con.execute(
-            "SELECT sleep_start, sleep_end FROM nightly_metrics WHERE athlete_id = ? "
-            "AND night = DATE '2025-10-26'", [athlete]).fetchone()
+    start, end = sleep_window_utc(db, athlete, date(2025, 10, 26))
     # bed 22:50 CEST (20:50 UTC) on 25 Oct; 440 minutes later, 05:10 CET (04:10 UTC)
-    assert start.astimezone(UTC) == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
-    assert end.astimezone(UTC) == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)
+    assert start == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
+    assert end == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)
 
 
 def test_the_json_twins_read_on_their_own_do_not_count_twice(warehouse):

@@ -28,9 +28,9 @@ import pytest
 from flows.ingest import ingest
 from flows.nightly import nightly
 from sample_data.athletes import NAMED
-from sample_data.expected import daily_loads
 from sample_data.generate import write_athlete, write_athletes_csv
 from sample_data.plan import AthletePlan, plan_athlete
+from sample_data.planned_load import daily_loads
 from warehouse.db import connect
 from warehouse.sql import frame
 

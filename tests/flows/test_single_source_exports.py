@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 
-import polars as pl
 import pytest
+from export_nights import nightly_of, planned_nights, sleep_window_utc
 
 from flows.ingest import ingest
 from flows.nightly import nightly
@@ -55,16 +55,7 @@ def test_the_database_member_is_loaded_with_the_superseded_sessions_counted(ware
 def test_nightly_values_and_methods_match_the_plan(warehouse, athlete, hrv):
     """Withings' export holds no HRV: its nights have none."""
     db, _ = warehouse
-    with connect(db, read_only=True) as con:
-        got = frame(con, "SELECT night, sleep_hours, resting_hr, hrv_ms, sleep_method, "
-                         "resting_hr_method, hrv_method FROM nightly_metrics "
-                         "WHERE athlete_id = ? ORDER BY night", [athlete])
-    want = pl.DataFrame({
-        "night": [n.night for n in NIGHTS],
-        "sleep_hours": [n.sleep_hours for n in NIGHTS],
-        "resting_hr": [float(n.resting_hr_bpm) for n in NIGHTS],
-        "hrv_ms": [n.hrv_ms if hrv else None for n in NIGHTS],
-    }, schema_overrides={"hrv_ms": pl.Float64})
+    got, want = nightly_of(db, athlete), planned_nights(NIGHTS, lambda n: hrv)
     assert got.select(want.columns).equals(want)
     assert set(got["sleep_method"]) == {"stages"}
     assert set(got["resting_hr_method"]) == {"sleep_hr_30min"}
@@ -87,10 +78,7 @@ def test_samsung_heart_rate_is_counted_once(warehouse):
 @pytest.mark.parametrize("athlete", ["hc", "sam", "wit"])
 def test_the_clock_change_night_starts_at_its_planned_instant(warehouse, athlete):
     db, _ = warehouse
-    with connect(db, read_only=True) as con:
-        start, end = con.execute(
-            "SELECT sleep_start, sleep_end FROM nightly_metrics WHERE athlete_id = ? "
-            "AND night = DATE '2025-10-26'", [athlete]).fetchone()
+    start, end = sleep_window_utc(db, athlete, date(2025, 10, 26))
     # bed 22:50 CEST (20:50 UTC) on 25 Oct; 440 minutes later, 05:10 CET (04:10 UTC)
-    assert start.astimezone(UTC) == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
-    assert end.astimezone(UTC) == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)
+    assert start == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
+    assert end == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)

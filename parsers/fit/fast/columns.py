@@ -144,15 +144,10 @@ def scalar_series(
 
 
 def convert(
-    values: np.ndarray,
-    null: np.ndarray,
-    kind: str,
-    info: fp.FieldInfo | None,
-    has_null: bool | None = None,
-    small: bool = False,
+    values: np.ndarray, null: np.ndarray, kind: str, info: fp.FieldInfo | None
 ) -> pa.Array:
     """`scalar_series` as an arrow array (the flat values of a list column)."""
-    return scalar_series("", values, null, kind, info, has_null, small).to_arrow()
+    return scalar_series("", values, null, kind, info).to_arrow()
 
 
 def _public_f64(name: str, values: np.ndarray, nan_is_null: bool) -> pl.Series:
@@ -234,6 +229,15 @@ def column_array(column: Column, sizes: list[int], perm: np.ndarray | None) -> p
         build = _object_array if column.kind in (fp.KIND_STRING, fp.KIND_BYTES) else _list_array
         array = build(column, sizes)
         return array if perm is None else array.take(arrow_array(perm.astype(np.int64), _INT64))
+    return convert(*merged_scalars(column, sizes, perm), column.kind, column.info)
+
+
+def merged_scalars(
+    column: Column, sizes: list[int], perm: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw values and null mask of a scalar column over groups of `sizes` rows, rows
+    reordered by `perm` (None: already in file order); a group without the field gives
+    nulls. Once per column, not per row: the call costs nothing next to the concatenation."""
     values, nulls = [], []
     for pos, n in enumerate(sizes):
         part = column.parts.get(pos)
@@ -246,7 +250,7 @@ def column_array(column: Column, sizes: list[int], perm: np.ndarray | None) -> p
     value, null = np.concatenate(values), np.concatenate(nulls)
     if perm is not None:
         value, null = value[perm], null[perm]
-    return convert(value, null, column.kind, column.info)
+    return value, null
 
 
 def _list_array(column: Column, sizes: list[int]) -> pa.Array:

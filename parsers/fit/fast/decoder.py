@@ -21,7 +21,14 @@ import pyarrow as pa
 
 from parsers.base import ParseError
 from parsers.fit import profile as fp
-from parsers.fit.fast.columns import Column, arrow_array, column_array, gather, scalar_series
+from parsers.fit.fast.columns import (
+    Column,
+    arrow_array,
+    column_array,
+    gather,
+    merged_scalars,
+    scalar_series,
+)
 from parsers.fit.fast.plan import Part, Plan, compile_plan, decode_group
 from parsers.fit.fast.scan import (
     COMPRESSED_HEADER,
@@ -212,18 +219,7 @@ def _column_series(column: Column, sizes: list[int], perm: np.ndarray | None) ->
         if perm is None:  # rows back in file order by a polars gather, not arrow compute
             return series
         return gather(column.name, series, np.ascontiguousarray(perm, dtype=np.uint32))
-    values, nulls = [], []
-    for pos, n in enumerate(sizes):
-        part = column.parts.get(pos)
-        if part is None or part.values is None or part.lengths is not None:
-            values.append(np.zeros(n, dtype=np.int64))  # a group without the field: nulls
-            nulls.append(np.ones(n, dtype=bool))
-        else:
-            values.append(part.values)
-            nulls.append(part.null)
-    value, null = np.concatenate(values), np.concatenate(nulls)
-    if perm is not None:
-        value, null = value[perm], null[perm]
+    value, null = merged_scalars(column, sizes, perm)
     return scalar_series(column.name, value, null, column.kind, column.info)
 
 
