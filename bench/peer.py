@@ -102,12 +102,14 @@ def _tree_cpu_s(pid: int) -> float:
         return 0.0
 
 
-def run_cost(cmd: list[str], env: dict[str, str], server_pid: int | None = None) -> Cost:
+def run_cost(
+    cmd: list[str], env: dict[str, str], server_pid: int | None = None, cwd: Path = REPO
+) -> Cost:
     """Run `cmd` to its end and return its CPU cost; a failing command stops the benchmark."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_before = _tree_cpu_s(server_pid) if server_pid else 0.0
     start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     server = _tree_cpu_s(server_pid) - server_before if server_pid else 0.0
@@ -218,7 +220,8 @@ class Bench:
 
     def garmin(self, home: Path, args: list[str]) -> Cost:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT", "HERSTEL"))}
-        return run_cost([*self.garmindb, *args], env | {"HOME": str(home)})
+        # run in its HOME: GarminDB writes garmindb.log into the working directory
+        return run_cost([*self.garmindb, *args], env | {"HOME": str(home)}, cwd=home)
 
 
 def _free_port() -> int:
