@@ -366,7 +366,7 @@ def markdown(rows: list[Row], command: str, server_start_s: float, load: tuple) 
     """The RESULTS.md section: per workload CPU seconds of each tool and the ratios."""
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"Measured {when} with `{command}`, load average {load[0]:.1f} / {load[1]:.1f} "
+        f"Measured {when} with `{command}`, load average at the end {load[0]:.1f} / {load[1]:.1f} "
         f"(1 / 5 min) on {os.cpu_count()} cores. CPU seconds (user + sys) of each command's "
         "whole process tree; herstel's include what its running local server spent meanwhile "
         f"(the server's own start, once: {server_start_s:.1f} s, not counted).",

@@ -120,7 +120,7 @@ def test_ratio_and_markdown_on_given_numbers():
     row = peer.Row("study: 1 athlete(s) × 90 days, daily wellness FIT", 90, 0.4, 10.0, 20.0,
                    90.0, 120.0, ["per file: x"])  # fmt: skip
     text = peer.markdown([row], "python bench/peer.py --days 90", 9.94, (1.25, 2.0, 3.0))
-    assert "`python bench/peer.py --days 90`, load average 1.2 / 2.0 (1 / 5 min)" in text
+    assert "`python bench/peer.py --days 90`, load average at the end 1.2 / 2.0 (1 / 5 min)" in text
     assert "once: 9.9 s, not counted" in text
     assert (
         "| study: 1 athlete(s) × 90 days, daily wellness FIT | 90 | 0.40 | 10.0 | 90.0 | 9.0× "
