@@ -45,6 +45,7 @@ from parsers.vendors import (
     suunto,
     whoop,
     withings,
+    zepp,
 )
 from parsers.vendors.common import VendorFormat
 
@@ -65,6 +66,7 @@ VENDOR_PARSERS: list[ModuleType] = [
     polar_hrm,
     suunto,
     withings,
+    zepp,
 ]
 
 
@@ -91,9 +93,10 @@ def claimants(data: bytes, name: str = "") -> list[str]:
 def unread(paths: list[str]) -> dict[str, str]:
     """Files of a whole export that vendor layouts skip unread, path -> reason (`ignored:
     ...`), decided from the names alone (a zip's member list, a folder's files): READMEs,
-    machine-learning output, legacy twins of data read from another file. Today: the Google
-    Health Takeout (docs/sources/google_health.md)."""
-    return google_health.unread(paths)
+    machine-learning output, legacy twins of data read from another file, folders of data
+    types herstel does not use. Today: the Google Health Takeout
+    (docs/sources/google_health.md) and the Zepp export (docs/sources/zepp.md)."""
+    return {**google_health.unread(paths), **zepp.unread(paths)}
 
 
 def find_format(data: bytes, name: str = "") -> VendorFormat | None:
