@@ -1,5 +1,5 @@
-"""Single-source exports end to end (Android Health Connect, Samsung Health, Withings): files in,
-nightly values out, exact against the shared plan (sample_data.export_plan), across the
+"""Single-source exports end to end (Android Health Connect, Samsung Health, Withings, Zepp):
+files in, nightly values out, exact against the shared plan (sample_data.export_plan), across the
 autumn clock change in Amsterdam."""
 
 from __future__ import annotations
@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 
+import polars as pl
 import pytest
 from export_nights import nightly_of, planned_nights, sleep_window_utc
 
 from flows.ingest import ingest
 from flows.nightly import nightly
 from sample_data.export_plan import plan
-from sample_data.vendors import health_connect, samsung_health, withings
+from sample_data.vendors import health_connect, samsung_health, withings, zepp
 from warehouse.db import connect
 from warehouse.sql import frame
 
@@ -39,6 +40,12 @@ def warehouse(tmp_path_factory, prefect_server):
     assert sorted((o.status, o.format) for o in withings_outcomes) == [
         ("loaded", "withings_heart_rate_csv"), ("loaded", "withings_sleep_csv"),
         ("loaded", "withings_sleep_state_csv")]
+    zepp_outcomes = ingest([str(zepp.write_export(root / "zepp", NIGHTS))], db, athlete="zep",
+                           tz=ZONE)
+    assert sorted((o.status, o.format, (o.reason or "")[:40]) for o in zepp_outcomes) == [
+        ("loaded", "zepp_heart_rate_csv", ""), ("loaded", "zepp_sleep_csv", ""),
+        ("quarantined", None, "ignored: ACTIVITY of the Zepp export: da"),
+        ("quarantined", None, "ignored: USER of the Zepp export: the ac")]
     nightly(db)
     return db, outcomes
 
@@ -82,3 +89,25 @@ def test_the_clock_change_night_starts_at_its_planned_instant(warehouse, athlete
     # bed 22:50 CEST (20:50 UTC) on 25 Oct; 440 minutes later, 05:10 CET (04:10 UTC)
     assert start == datetime(2025, 10, 25, 20, 50, tzinfo=UTC)
     assert end == datetime(2025, 10, 26, 4, 10, tzinfo=UTC)
+
+
+def test_zepp_nights_are_the_devices_sleep_hours_and_nothing_else(warehouse):
+    """Zepp's SLEEP rows give each night's minutes per stage, not the stages in time: the
+    night is the device's `sleep_hours` (7 h, the clock-change night too). Without a sleep
+    period herstel computes no resting HR from the heart rate, and the export holds no
+    resting HR and no RMSSD: those stay empty (docs/sources/zepp.md)."""
+    db, _ = warehouse
+    got = nightly_of(db, "zep")
+    want = planned_nights(NIGHTS, lambda n: False).with_columns(
+        pl.lit(None, pl.Float64).alias("resting_hr"))
+    assert got.select(want.columns).equals(want)
+    assert got.select("sleep_method", "resting_hr_method", "hrv_method").unique().rows() == [
+        ("device", None, None)]
+    with connect(db, read_only=True) as con:
+        hr = frame(con, "SELECT ts, bpm FROM heart_rate WHERE athlete_id = 'zep' ORDER BY ts")
+        files = frame(con, "SELECT format, status, dropped_reasons FROM files "
+                           "WHERE format LIKE 'zepp%' ORDER BY format")
+    # every minute in bed placed, the repeated hour of 26 October included
+    assert hr.rows() == [(t, b) for n in NIGHTS for t, b in n.hr_in_bed()]
+    assert files.rows() == [("zepp_heart_rate_csv", "loaded", None),
+                            ("zepp_sleep_csv", "loaded", '{"sleep_no_sleep": 1}')]
