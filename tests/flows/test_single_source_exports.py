@@ -111,3 +111,16 @@ def test_zepp_nights_are_the_devices_sleep_hours_and_nothing_else(warehouse):
     assert hr.rows() == [(t, b) for n in NIGHTS for t, b in n.hr_in_bed()]
     assert files.rows() == [("zepp_heart_rate_csv", "loaded", None),
                             ("zepp_sleep_csv", "loaded", '{"sleep_no_sleep": 1}')]
+
+
+def test_zepp_nights_raise_exactly_the_planned_flags(warehouse):
+    """Flags out, against the plan: 7 h a night is inside the guideline's 7-9 h (no
+    `sleep_out_of_range`, no short streak), and with no resting HR or HRV no rule on them can
+    fire; so a Zepp athlete of this plan has no flag at all."""
+    db, _ = warehouse
+    with connect(db, read_only=True) as con:
+        flags = frame(con, "SELECT day, rule_id FROM daily_flags WHERE athlete_id = 'zep'")
+        nights = frame(con, "SELECT count(*) AS n FROM nightly_metrics WHERE athlete_id = 'zep' "
+                            "AND sleep_hours = 7.0")
+    assert flags.rows() == []
+    assert nights["n"].to_list() == [len(NIGHTS)]
