@@ -1,7 +1,7 @@
 """The exports in the mixed vendor study that the single-source writers produce: Health
-Connect, Samsung Health and Withings athletes, written by `sample_data.vendors.health_connect`,
-`sample_data.vendors.samsung_health` and `sample_data.vendors.withings` from the study's own
-nights.
+Connect, Samsung Health, Withings and Zepp athletes, written by
+`sample_data.vendors.health_connect`, `sample_data.vendors.samsung_health`,
+`sample_data.vendors.withings` and `sample_data.vendors.zepp` from the study's own nights.
 
 `StudyNight` shows a study `Night` to those writers with the interface of
 `sample_data.export_plan.PlannedNight`: the main sleep (first to last asleep run, the awake
@@ -10,7 +10,8 @@ its lowest 30-minute mean is the planned resting HR) inside it, and the planned 
 writers put their 5-minute RMSSD values inside that span in an even count around the planned
 value, so each night's `device_5min` HRV is exact. What each night must produce: stages ->
 `sleep_hours`, heart-rate samples -> `sleep_hr_30min`, 5-minute RMSSD -> `device_5min`
-(Withings: no HRV at all).
+(Withings: no HRV at all; Zepp: only the device's `sleep_hours`, as its export holds no
+stages in time, no resting HR and no RMSSD).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sample_data.vendors import health_connect, samsung_health, withings
+from sample_data.vendors import health_connect, samsung_health, withings, zepp
 from sample_data.vendors.common import (
     ASLEEP,
     Expect,
@@ -134,3 +135,17 @@ def withings_export(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -
         out.file(a, f"data_{a.athlete_id}/{name}", data, formats[name])
     _expect(a, ex, "withings_sleep_state_csv", "withings_heart_rate_csv", None)
     ex.none_note["hrv_ms"] = "withings: no RMSSD in the export"
+
+
+def zepp_export(a: StudyAthlete, ex: Expect, out: Out, rng: random.Random) -> None:
+    """`<user id>_<stamp>/` with HEARTRATE_AUTO, SLEEP, and ACTIVITY and USER (skipped
+    unread: `ignored: ...`)."""
+    folder = f"{a.uid}_{zepp.STAMP_MS}"
+    for rel, data in zepp.export_files(study_nights(a, rng)).items():
+        fmt = zepp.FORMATS[rel.split("/")[0]]
+        status, reason = ("loaded", "") if fmt else ("quarantined", "ignored: ")
+        out.file(a, f"{folder}/{rel}", data, fmt, status, reason)
+    for n in a.nights:
+        ex.add(n.night, "dev_sleep_hours", n.sleep_hours, "zepp_sleep_csv")
+    ex.none_note["resting_hr"] = "zepp: no sleep period or resting HR in the export"
+    ex.none_note["hrv_ms"] = "zepp: no RMSSD in the export"

@@ -13,7 +13,7 @@ writes, deterministically (same arguments, same bytes):
     EXPECTED_DIR/expected_vendor_files.csv    path,athlete_id,profile,status,format,reason
     (EXPECTED_DIR defaults to OUT_DIR's parent: a study's top level is athlete folders only)
 
-Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (17) or more
+Athletes are dealt round-robin over `PROFILES`, so any study of `len(PROFILES)` (19) or more
 athletes holds every source. Each athlete has a plan (`plan_athlete`): per night the stage
 runs (whole 5-minute steps, so Oura's hypnogram, Fitbit's 30-s epochs and Apple's records
 all hold them exactly), the resting HR and the RMSSD; a few nights are missing, some have an
@@ -50,7 +50,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sample_data.plan import local_to_unix, merge_runs, zone
-from sample_data.vendors.android import health_connect_export, samsung_export, withings_export
+from sample_data.vendors.android import (
+    health_connect_export,
+    samsung_export,
+    withings_export,
+    zepp_export,
+)
 from sample_data.vendors.apple_health import apple_health, apple_routes
 from sample_data.vendors.beats.study import beat_to_beat
 from sample_data.vendors.common import (
@@ -96,6 +101,7 @@ PROFILES = (
     "samsung_health",  # samsunghealth_<id>_<stamp>/: CSVs + jsons/ binning files (same module)
     "withings",  # raw_tracker_sleep-state.csv, raw_hr_hr.csv, sleep.csv (same module; no HRV)
     "google_health",  # Google Health Takeout zip: *_GoogleData CSVs + legacy JSON twins
+    "zepp",  # <uid>_<stamp>/HEARTRATE_AUTO, SLEEP (+ ACTIVITY, USER unread); sleep hours only
 )
 
 #: Time zones of the athletes not written by sample_data.generate, in turn.
@@ -321,6 +327,7 @@ WRITERS: dict[str, Callable[[StudyAthlete, Expect, Out, random.Random], None]] =
     "health_connect": health_connect_export,
     "samsung_health": samsung_export,
     "withings": withings_export,
+    "zepp": zepp_export,
 }
 
 
