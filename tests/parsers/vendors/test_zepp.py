@@ -149,3 +149,16 @@ def test_the_export_zip_is_read_member_by_member(tmp_path):
         ("SLEEP", "zepp_sleep_csv"),
         ("USER", "ignored: USER of the Zepp export: the account profile (name, birthday), not "
                  "measurements; not read")]
+
+
+@pytest.mark.parametrize("header", [
+    b"date,steps,distance,runDistance,calories",
+    b"time,weight,height,bmi,fatRate,bodyWaterRate,boneMass,metabolism,muscleRate,visceralFat",
+    b"date,time,stage,hr,respiratory_rate",
+    b"time,heartRate",
+    b"userId,gender,height,weight,nickName,avatar,birthday",
+])
+def test_the_unread_shapes_outside_the_layout_are_unrecognised(header):
+    """Renamed or loose, they are sniffed like any file: no parser claims them."""
+    with pytest.raises(ParseError, match="unrecognised format"):
+        parse_file(header + b"\n2026-03-02,1,2,3,4\n", "loose.csv")
