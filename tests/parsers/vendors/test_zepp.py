@@ -162,3 +162,14 @@ def test_the_unread_shapes_outside_the_layout_are_unrecognised(header):
     """Renamed or loose, they are sniffed like any file: no parser claims them."""
     with pytest.raises(ParseError, match="unrecognised format"):
         parse_file(header + b"\n2026-03-02,1,2,3,4\n", "loose.csv")
+
+
+def test_a_time_in_the_spring_gap_does_not_exist_and_is_counted():
+    data = (b"date,time,heartRate\n2025-03-30,01:59,50\n2025-03-30,02:30,51\n"
+            b"2025-03-30,03:00,52\n")
+    parsed = parse_file(data, "HEARTRATE_AUTO_1.csv", tz=ZONE)
+    assert parsed.frames["heart_rate"]["ts"].to_list() == [
+        datetime(2025, 3, 30, 0, 59, tzinfo=UTC), datetime(2025, 3, 30, 1, 0, tzinfo=UTC)]
+    assert parsed.dropped == {"nonexistent_local_time": 1}
+    assert parsed.problems == ["1 heart-rate samples skipped: local times that do not exist in "
+                               "Europe/Amsterdam (the hour skipped when the clocks went forward)"]
