@@ -4,8 +4,8 @@
 Garmin Connect JSON loose and zipped with a nested FIT zip, WHOOP, Oura new and old exports,
 Fitbit Takeout, Apple Health zipped and with HRV4Training, Polar + Elite HRV, HRV4Training,
 Elite HRV, Oura + beat-to-beat Polar .hrm / Suunto .sml / Suunto app JSON, Gadgetbridge,
-Android Health Connect, Samsung Health, Withings, Google Health Takeout zip: `PROFILES`) plus
-planted bad files, and the plan's expectations. The test runs
+Android Health Connect, Samsung Health, Withings, Google Health Takeout zip, Zepp: `PROFILES`)
+plus planted bad files, and the plan's expectations. The test runs
 
     herstel ingest STUDY --nightly --db DB
 
