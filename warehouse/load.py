@@ -250,7 +250,8 @@ def _stacked(
     for k, inc in enumerate(loaded):
         for table, frame in inc.parsed.frames.items():
             if frame.height:
-                frame = frame.drop("athlete_id", strict=False)
+                if "athlete_id" in frame.columns:  # a drop is a polars query even without it
+                    frame = frame.drop("athlete_id")
                 groups.setdefault((table, *frame.schema.items()), []).append((k, frame))
     athletes = pl.Series("athlete_id", [inc.athlete_id or "" for inc in loaded], pl.String)
     file_ids = pl.Series("file_id", [inc.file_id for inc in loaded], pl.String)

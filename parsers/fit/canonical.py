@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import polars as pl
 
-from parsers.base import SLEEP_STAGES, ParsedFile, conform, empty
+from parsers.base import CANONICAL, SLEEP_STAGES, UTC_US, ParsedFile, conform, empty
 from parsers.fit import profile as fp
 from parsers.fit.decode import decode_fit
 
@@ -72,6 +73,36 @@ def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType = pl.Float64) -> pl.
     return pl.col(name) if name in frame.columns else pl.lit(None, dtype=dtype)
 
 
+def _without_nulls(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """`frame.drop_nulls(columns)`, skipped when none of them holds a null (the usual case:
+    a null count is free, a polars query costs ~80 us, dozens of times per small file)."""
+    if any(frame.get_column(c).null_count() for c in columns):
+        return frame.drop_nulls(columns)
+    return frame
+
+
+def _in_file_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame.sort("_index")`, skipped when it is already in file order (decoders write it so)."""
+    index = frame.get_column("_index").to_numpy()
+    return frame if bool((index[1:] >= index[:-1]).all()) else frame.sort("_index")
+
+
+def _canonical(table: str, **columns: pl.Series) -> pl.DataFrame:
+    """The canonical frame of `table` from whole columns (one per canonical column), each
+    cast as `parsers.base.conform` casts it (integers not strict): Series casts and a frame
+    built from them, no polars query (~80 us each, several per small file)."""
+    schema = CANONICAL[table]
+    return pl.DataFrame([
+        columns[name].cast(dtype, strict=not dtype.is_integer()).alias(name)
+        for name, dtype in schema.items()
+    ])
+
+
+def _repeated(value: str | None, n: int) -> pl.Series:
+    """`value` n times, as a String series (without a Python list of n items)."""
+    return pl.Series([value], dtype=pl.String).new_from_index(0, n)
+
+
 # --- heart rate -----------------------------------------------------------------------
 
 # monitoring (55), vivosmart 4, after timestamp_16 resolution:
@@ -83,17 +114,17 @@ _HR_SOURCES = (("monitoring", "monitoring"), ("record", "activity"))
 
 def heart_rate(messages: Messages) -> pl.DataFrame:
     """HR samples: monitoring -> context `monitoring`, record -> context `activity`."""
-    parts = [
-        messages[mesg]
-        .select(
-            pl.col("timestamp").alias("ts"),
-            pl.col("heart_rate").alias("bpm"),
-            pl.lit(context).alias("context"),
-        )
-        .drop_nulls(["ts", "bpm"])
-        for mesg, context in _HR_SOURCES
-        if _has(messages, mesg, "timestamp", "heart_rate")
-    ]
+    parts = []
+    for mesg, context in _HR_SOURCES:
+        if not _has(messages, mesg, "timestamp", "heart_rate"):
+            continue
+        # rows without time or HR are left out before the cast: an HR that does not fit
+        # Int16 becomes null and stays, for `parsers.clean` to drop and count
+        frame = _without_nulls(messages[mesg], ["timestamp", "heart_rate"])
+        parts.append(_canonical(
+            "heart_rate", ts=frame.get_column("timestamp"), bpm=frame.get_column("heart_rate"),
+            context=_repeated(context, frame.height),
+        ))
     return _stack(parts, "heart_rate")
 
 
@@ -123,8 +154,10 @@ def activity_start(messages: Messages) -> datetime | None:
 # hrv (78), Edge 530: no timestamp; `time` holds up to 5 intervals in s, padded with nulls:
 #   {_index: 41, time: [0.467, 0.464, 0.466, null, null]}
 def _rr_from_hrv(messages: Messages) -> pl.DataFrame | None:
+    if not _has(messages, "hrv", "time"):
+        return None
     start = activity_start(messages)
-    if not _has(messages, "hrv", "time") or start is None:
+    if start is None:
         return None
     rr = (
         messages["hrv"].sort("_index").select(pl.col("time").explode().alias("rr_s"))
@@ -175,10 +208,9 @@ def hrv_samples(messages: Messages) -> pl.DataFrame:
     """Device 5-minute RMSSD values."""
     if not _has(messages, "hrv_value", "timestamp", "value"):
         return empty("hrv_samples")
-    frame = messages["hrv_value"].select(
-        pl.col("timestamp").alias("ts"), pl.col("value").alias("rmssd_ms")
-    )
-    return conform(frame.drop_nulls(), "hrv_samples")
+    frame = _without_nulls(messages["hrv_value"], ["timestamp", "value"])
+    return _canonical("hrv_samples", ts=frame.get_column("timestamp"),
+                      rmssd_ms=frame.get_column("value"))
 
 
 # --- sleep ----------------------------------------------------------------------------
@@ -190,18 +222,23 @@ def sleep_stages(messages: Messages) -> pl.DataFrame:
     """Stage intervals from sleep_level; an all-"awake" file is recorded as unmeasurable."""
     if not _has(messages, "sleep_level", "timestamp", "sleep_level"):
         return empty("sleep_stages")
-    levels = messages["sleep_level"].sort("_index").drop_nulls("timestamp")
-    last_end = pl.col("timestamp") + pl.duration(seconds=LAST_SLEEP_LEVEL_S)
-    known = pl.col("sleep_level").is_in(list(SLEEP_STAGES))
-    stage = pl.when(known).then(pl.col("sleep_level")).otherwise(pl.lit("unmeasurable"))
-    all_awake = (pl.col("sleep_level") == "awake").all()
-    stage = pl.when(all_awake).then(pl.lit("unmeasurable")).otherwise(stage)
-    frame = levels.select(
-        pl.col("timestamp").alias("start_ts"),
-        pl.col("timestamp").shift(-1).fill_null(last_end).alias("end_ts"),
-        stage.alias("stage"),
-    )
-    return conform(frame, "sleep_stages")
+    levels = _without_nulls(_in_file_order(messages["sleep_level"]), ["timestamp"])
+    if levels.height == 0:
+        return empty("sleep_stages")
+    # numpy and Python on a few hundred rows: cheaper than one polars query per file
+    start = levels.get_column("timestamp").cast(UTC_US).alias("start_ts")
+    micros = start.to_numpy().view(np.int64)
+    end_us = np.append(micros[1:], micros[-1] + LAST_SLEEP_LEVEL_S * 1_000_000)
+    names = levels.get_column("sleep_level").to_list()
+    if all(name == "awake" for name in names if name is not None):
+        stages = ["unmeasurable"] * len(names)  # nothing but "awake": the device did not stage
+    else:
+        stages = [name if name in SLEEP_STAGES else "unmeasurable" for name in names]
+    return pl.DataFrame([
+        start,
+        pl.Series("end_ts", end_us, dtype=pl.Int64).cast(UTC_US),
+        pl.Series("stage", stages, dtype=pl.String),
+    ])
 
 
 # --- activities -----------------------------------------------------------------------
@@ -278,21 +315,32 @@ _SUMMARIES = (
 
 def device_summaries(messages: Messages, vendor: str | None) -> pl.DataFrame:
     """Vendor nightly values; `night` is left null for the loader (athlete time zone)."""
-    parts = []
+    micros: list[int] = []  # ts, microseconds since 1970 UTC
+    metrics: list[str] = []
+    values: list[float] = []
     for mesg, metric, fields in _SUMMARIES:
         if not _has(messages, mesg, "timestamp"):
             continue
+        # a few rows a day: Python lists cost microseconds, a polars query ~80 us each
         frame = messages[mesg]
-        value = pl.coalesce([_col(frame, f) for f in fields]).cast(pl.Float64)
-        parts.append(
-            frame.select(
-                pl.col("timestamp").alias("ts"),
-                pl.lit(metric).alias("metric"),
-                value.alias("value"),
-                pl.lit(vendor, pl.String).alias("vendor"),
-            ).drop_nulls(["ts", "value"])
-        )
-    return _stack(parts, "device_summaries")
+        stamps = frame.get_column("timestamp").cast(UTC_US).to_numpy()  # NaT for null
+        columns = [frame.get_column(f).to_list() for f in fields if f in frame.columns]
+        for at, ts in enumerate(stamps):
+            value = next((c[at] for c in columns if c[at] is not None), None)
+            if not np.isnat(ts) and value is not None:
+                micros.append(int(ts.view(np.int64)))
+                metrics.append(metric)
+                values.append(float(value))
+    if not values:
+        return empty("device_summaries")
+    return _canonical(
+        "device_summaries",
+        night=pl.Series([None] * len(values), dtype=pl.Date),
+        ts=pl.Series(micros, dtype=pl.Int64).cast(UTC_US),
+        metric=pl.Series(metrics, dtype=pl.String),
+        value=pl.Series(values, dtype=pl.Float64),
+        vendor=_repeated(vendor, len(values)),
+    )
 
 
 # --- file-level facts -----------------------------------------------------------------
@@ -308,12 +356,23 @@ def utc_offset_s(messages: Messages) -> int | None:
     for mesg in ("monitoring_info", "activity"):
         if not _has(messages, mesg, "timestamp", "local_timestamp"):
             continue
-        frame = messages[mesg]
-        local = pl.col("local_timestamp").dt.epoch("s")
-        offset = frame.select(local - pl.col("timestamp").dt.epoch("s")).to_series().drop_nulls()
-        if offset.len() and abs(offset[0]) <= MAX_UTC_OFFSET_S:
-            return _OFFSET_STEP_S * round(int(offset[0]) / _OFFSET_STEP_S)
+        offset = _first_offset_s(messages[mesg])
+        if offset is not None and abs(offset) <= MAX_UTC_OFFSET_S:
+            return _OFFSET_STEP_S * round(offset / _OFFSET_STEP_S)
     return None
+
+
+def _first_offset_s(frame: pl.DataFrame) -> int | None:
+    """local_timestamp - timestamp in whole seconds (each floored, as `dt.epoch("s")`) of the
+    first row holding both; None if none does. In numpy: a polars query per file costs more
+    than the whole computation on these one-row messages."""
+    local = frame.get_column("local_timestamp").to_numpy().astype("datetime64[us]")
+    utc = frame.get_column("timestamp").to_numpy().astype("datetime64[us]")
+    both = np.flatnonzero(~(np.isnat(local) | np.isnat(utc)))
+    if not len(both):
+        return None
+    local_s, utc_s = (int(t[both[0]].view(np.int64)) // 1_000_000 for t in (local, utc))
+    return local_s - utc_s
 
 
 # file_id (0): {type: "monitoring_b", manufacturer: 1, product: 2927, serial_number: ...}
