@@ -24,20 +24,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.study import write_section  # noqa: E402
+from bench.study import free_port, write_section  # noqa: E402
 
 HERSTEL = [sys.executable, "-m", "flows.cli"]
 STUDY = REPO / "sample_data" / "study"
 #: Small FIT files (3 KB each) of an athlete not yet in the warehouse: one per ingest timing.
 SMALL_FILES = sorted((STUDY / "chiyo" / "activities").glob("*.fit"))
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _time(cmd: list[str], env: dict[str, str]) -> float:
@@ -69,7 +61,7 @@ def measure(tmp: str, repeat: int) -> list[tuple[str, float]]:
     env |= {
         "PREFECT_HOME": f"{tmp}/prefect-home",
         "HERSTEL_SERVER": "auto",
-        "HERSTEL_SERVER_PORT": str(_free_port()),
+        "HERSTEL_SERVER_PORT": str(free_port()),
         "HERSTEL_CONFIG": f"{tmp}/no-alerts.toml",
     }
     db = f"{tmp}/club.duckdb"

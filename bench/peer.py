@@ -28,7 +28,6 @@ import argparse
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench import peer_garmindb as garmindb  # noqa: E402
-from bench.study import _start, write_section  # noqa: E402
+from bench.study import _start, free_port, write_section  # noqa: E402
 
 HERSTEL = [sys.executable, "-m", "flows.cli"]
 SCRATCH = Path(os.environ.get("HERSTEL_PEER_SCRATCH", "/tmp/herstel-peer"))
@@ -192,7 +191,7 @@ class Bench:
         self.env |= {
             "PYTHONPATH": str(REPO),
             "PREFECT_HOME": str(self.scratch / "prefect-home"),
-            "HERSTEL_SERVER_PORT": str(_free_port()),
+            "HERSTEL_SERVER_PORT": str(free_port()),
             "HERSTEL_CONFIG": str(self.scratch / "no-alerts.toml"),
         }
         self.server_pid: int | None = None
@@ -222,12 +221,6 @@ class Bench:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT", "HERSTEL"))}
         # run in its HOME: GarminDB writes garmindb.log into the working directory
         return run_cost([*self.garmindb, *args], env | {"HOME": str(home)}, cwd=home)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def study(b: Bench, athletes: int, days: int) -> Row:

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.study import _measure, _start, write_section  # noqa: E402
+from bench.study import _measure, _start, free_port, write_section  # noqa: E402
 from flows import server  # noqa: E402
 
 WORK = REPO / "bench" / "_work"
@@ -153,6 +153,7 @@ def main() -> None:
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     os.environ["PREFECT_HOME"] = str(WORK / "prefect-home")
+    os.environ["HERSTEL_SERVER_PORT"] = str(free_port())  # not the port a user's server holds
     env = dict(os.environ)
     env["PREFECT_API_URL"] = server.start().api_url  # herstel's own local server
     try:

@@ -184,7 +184,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=366)  # with seed 11 a valid study
     ap.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     args = ap.parse_args()
-    from bench.study import write_section
+    from bench.study import free_port, write_section
     from flows import server
     from flows.ingest import PROCESS_POOL_MIN_FILES
 
@@ -199,6 +199,7 @@ def main() -> None:
         "load_before": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     os.environ["PREFECT_HOME"] = str(WORK / "prefect-home")
+    os.environ["HERSTEL_SERVER_PORT"] = str(free_port())  # not the port a user's server holds
     env = dict(os.environ)
     env["PREFECT_API_URL"] = server.start().api_url  # herstel's own local server
     try:

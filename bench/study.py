@@ -14,6 +14,7 @@ import argparse
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -60,6 +61,14 @@ def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     if child.returncode:
         raise RuntimeError(f"{cmd} exited {child.returncode}:\n{''.join(out)[-3000:]}")
     return wall, largest / 2**20, tree_peak / 2**20
+
+
+def free_port() -> int:
+    """A free TCP port on loopback: a benchmark's own server must not collide with a herstel
+    server the user already runs on the default port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _start(days: int) -> date:
