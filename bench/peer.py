@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -41,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench import peer_garmindb as garmindb  # noqa: E402
-from bench.study import _start, free_port, write_section  # noqa: E402
+from bench.study import _start, children_cpu_s, free_port, write_section  # noqa: E402
 
 HERSTEL = [sys.executable, "-m", "flows.cli"]
 SCRATCH = Path(os.environ.get("HERSTEL_PEER_SCRATCH", "/tmp/herstel-peer"))
@@ -105,19 +104,18 @@ def run_cost(
     cmd: list[str], env: dict[str, str], server_pid: int | None = None, cwd: Path = REPO
 ) -> Cost:
     """Run `cmd` to its end and return its CPU cost; a failing command stops the benchmark."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = children_cpu_s()
     server_before = _tree_cpu_s(server_pid) if server_pid else 0.0
     start = time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = children_cpu_s()
     server = _tree_cpu_s(server_pid) - server_before if server_pid else 0.0
     if done.returncode:
         raise RuntimeError(
             f"{cmd} exited {done.returncode}:\n{(done.stdout + done.stderr)[-3000:]}"
         )
-    tree = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Cost(tree, server, wall)
+    return Cost(after - before, server, wall)
 
 
 def _mb(files: list[Path]) -> float:

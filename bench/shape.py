@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -114,24 +113,19 @@ def _file_states(db: Path) -> dict[str, int]:
     return {status: count for status, count in rows}
 
 
-def _children_cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def measure(study: Path, n: int, env: dict[str, str]) -> dict:
     """One ingest of the study's first `n` wellness files into a fresh warehouse."""
-    from bench.study import _measure
+    from bench.study import _measure, children_cpu_s
 
     rel = select_files((str(p.relative_to(study)) for p in study.rglob("*.fit")), n)
     folder, db = WORK / f"shape_in_{n}", WORK / f"shape_{n}.duckdb"
     mb = _subset(study, rel, folder)
     for p in (db, Path(f"{db}.wal")):
         p.unlink(missing_ok=True)
-    cpu0 = _children_cpu_s()
+    cpu0 = children_cpu_s()
     wall, _largest, tree_mb = _measure([*HERSTEL, "ingest", str(folder)],
                                        {**env, "HERSTEL_DB": str(db)})
-    cpu = _children_cpu_s() - cpu0
+    cpu = children_cpu_s() - cpu0
     states = _file_states(db)
     if states != {"loaded": n}:
         raise AssertionError(f"{n} files: the warehouse holds {states}, not {n} loaded")

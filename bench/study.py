@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import socket
 import subprocess
@@ -61,6 +62,13 @@ def _measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     if child.returncode:
         raise RuntimeError(f"{cmd} exited {child.returncode}:\n{''.join(out)[-3000:]}")
     return wall, largest / 2**20, tree_peak / 2**20
+
+
+def children_cpu_s() -> float:
+    """CPU seconds (user + sys) of every child process this one has waited for: read before
+    and after a command, the difference is the command's whole tree (CLI and workers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def free_port() -> int:

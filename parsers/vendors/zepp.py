@@ -92,8 +92,9 @@ def parse_heart_rate(data: bytes, name: str = "", *, tz: str | None = None) -> P
     readable = pl.col("_naive").is_not_null() & pl.col("_bpm").is_not_null()
     problems = _skipped(rows, readable, "no `date` + `time` (2025-10-26,02:59) or no heart "
                                         "rate number")
-    dropped = {"heart_rate_row_unreadable": rows.height - rows.filter(readable).height}
-    placed = utc_by_sequence(rows.filter(readable), "_naive", tz, [], "heart-rate samples")
+    good = rows.filter(readable)
+    dropped = {"heart_rate_row_unreadable": rows.height - good.height}
+    placed = utc_by_sequence(good, "_naive", tz, [], "heart-rate samples")
     hr = placed.frame.select("ts", pl.col("_bpm").round().alias("bpm"),
                              pl.lit("monitoring").alias("context"))
     hr = hr.unique(subset=["ts"], keep="first", maintain_order=True).sort("ts")
